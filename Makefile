@@ -1,0 +1,30 @@
+# The README's commands. `make test` is what CI runs (.ci/run).
+GO ?= go
+GOFLAGS_LAMBDA = -tags lambda.norpc -trimpath -ldflags="-s -w" -buildvcs=false
+
+.PHONY: test dev build fuzz bench lint clean build-IngestFunction build-DeliveryFunction
+
+test:
+	./scripts/test.sh
+
+dev:
+	$(GO) run ./cmd/webhooks dev --demo
+
+build:
+	$(GO) build -o bin/webhooks ./cmd/webhooks
+
+lint:
+	gofmt -l . && $(GO) vet ./...
+
+fuzz:
+	./scripts/fuzz.sh
+
+# sam build runs these with ARTIFACTS_DIR set (template.yaml: BuildMethod makefile).
+build-IngestFunction:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/ingest
+
+build-DeliveryFunction:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_LAMBDA) -o $(ARTIFACTS_DIR)/bootstrap ./functions/delivery
+
+clean:
+	rm -rf bin .aws-sam

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs, pinned and cached under .cache/, every tool `make test` needs on a fresh
+# machine: a Python virtualenv with moto (SQS and DynamoDB emulator), aws-sam-cli and
+# cfn-lint; the AWS Lambda Runtime Interface Emulator; staticcheck. Source it: it
+# exports PATH and the variables the tests read.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE="$ROOT/.cache"
+mkdir -p "$CACHE/bin"
+
+PY_REQS="$ROOT/scripts/requirements.txt"
+RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
+STATICCHECK_VERSION=v0.8.2
+
+stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
+
+ensure_venv() {
+  local want
+  want=$(sha256sum "$PY_REQS" | cut -d' ' -f1)
+  if ! stamp_ok "$CACHE/venv/.reqs" "$want"; then
+    echo "tools: installing Python tools into .cache/venv (first run takes a few minutes)" >&2
+    python3 -m venv "$CACHE/venv"
+    "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check -r "$PY_REQS"
+    echo "$want" >"$CACHE/venv/.reqs"
+  fi
+}
+
+ensure_go_tool() { # name module version
+  local name=$1 mod=$2 ver=$3
+  if ! stamp_ok "$CACHE/bin/.$name" "$ver" || [ ! -x "$CACHE/bin/$name" ]; then
+    echo "tools: installing $name $ver" >&2
+    GOBIN="$CACHE/bin" go install "$mod@$ver"
+    echo "$ver" >"$CACHE/bin/.$name"
+  fi
+}
+
+ensure_venv
+ensure_go_tool aws-lambda-rie github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie "$RIE_VERSION"
+ensure_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION"
+
+export PATH="$CACHE/bin:$CACHE/venv/bin:$PATH"
+export WEBHOOKS_TEST_RIE="$CACHE/bin/aws-lambda-rie"
+# sam and cfn-lint must not phone home or prompt in CI.
+export SAM_CLI_TELEMETRY=0

@@ -1,0 +1,155 @@
+package webhook
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Hook is one subscription: an endpoint URL and the events it receives. Its fields
+// mirror the DynamoDB hooks item of design §6, which users may write by hand, so
+// every field but ID, URL, Events and SigningKey is optional there.
+type Hook struct {
+	ID      string            `json:"id" dynamodbav:"id"`
+	Name    string            `json:"name" dynamodbav:"name"`
+	Events  []Event           `json:"events" dynamodbav:"events"`
+	URL     string            `json:"url" dynamodbav:"url"`
+	Headers map[string]string `json:"headers,omitempty" dynamodbav:"headers,omitempty"`
+	// SigningKey signs Logto's logto-signature-sha-256 (its UTF-8 bytes are the HMAC
+	// key) and the Standard Webhooks signature (secret whsec_ + base64(SigningKey)).
+	SigningKey string `json:"signingKey" dynamodbav:"signingKey"`
+	// PreviousSigningKey is the key replaced by the last rotation. Until
+	// PreviousKeyExpiresAt (epoch ms) deliveries carry signatures by both keys, so
+	// receivers can switch keys without dropping deliveries.
+	PreviousSigningKey   string `json:"previousSigningKey,omitempty" dynamodbav:"previousSigningKey,omitempty"`
+	PreviousKeyExpiresAt int64  `json:"previousKeyExpiresAt,omitempty" dynamodbav:"previousKeyExpiresAt,omitempty"`
+	Enabled              bool   `json:"enabled" dynamodbav:"enabled"`
+	// Retries caps the number of retries after the first attempt (nil: the full
+	// schedule). TimeoutMs overrides the delivery timeout (0: the default).
+	Retries   *int  `json:"retries,omitempty" dynamodbav:"retries,omitempty"`
+	TimeoutMs int64 `json:"timeoutMs,omitempty" dynamodbav:"timeoutMs,omitempty"`
+	// DisabledReason says why the service disabled the hook (410 Gone, failing for
+	// days); empty when a user disabled it or it is enabled.
+	DisabledReason string `json:"disabledReason,omitempty" dynamodbav:"disabledReason,omitempty"`
+	CreatedAt      int64  `json:"createdAt" dynamodbav:"createdAt"`
+	UpdatedAt      int64  `json:"updatedAt,omitempty" dynamodbav:"updatedAt,omitempty"`
+}
+
+// Subscribed reports whether the hook is enabled and listens to e.
+func (h *Hook) Subscribed(e Event) bool {
+	return h.Enabled && slices.Contains(h.Events, e)
+}
+
+// SigningKeys returns the keys deliveries are signed with at now: the current key
+// and, during a rotation's grace period, the previous one.
+func (h *Hook) SigningKeys(now time.Time) []string {
+	keys := []string{h.SigningKey}
+	if h.PreviousSigningKey != "" && now.UnixMilli() < h.PreviousKeyExpiresAt {
+		keys = append(keys, h.PreviousSigningKey)
+	}
+	return keys
+}
+
+// Timeout returns the hook's delivery timeout, or def when the hook sets none.
+func (h *Hook) Timeout(def time.Duration) time.Duration {
+	if h.TimeoutMs > 0 {
+		return time.Duration(h.TimeoutMs) * time.Millisecond
+	}
+	return def
+}
+
+// Limits on hook fields. Logto caps the name at 256 characters and retries at 0-3
+// (its deprecated field); our retries count schedule steps, so it goes higher.
+const (
+	MaxHookNameLen = 256
+	MaxRetries     = 20
+	MaxTimeout     = 60 * time.Second
+)
+
+// Validate checks the fields a user sets. It does not check that the URL resolves to
+// a public address: that needs DNS and a policy, see the delivery package.
+func (h *Hook) Validate() error {
+	if len(h.Name) > MaxHookNameLen {
+		return &FieldError{Record: -1, Field: "name", Reason: fmt.Sprintf("is longer than %d characters", MaxHookNameLen)}
+	}
+	if len(h.Events) == 0 {
+		return &FieldError{Record: -1, Field: "events", Reason: "must name at least one event"}
+	}
+	for i, e := range h.Events {
+		if _, err := ParseEvent(string(e)); err != nil {
+			return &FieldError{Record: -1, Field: fmt.Sprintf("events[%d]", i), Reason: err.Error()}
+		}
+	}
+	if err := ValidateURL(h.URL); err != nil {
+		return &FieldError{Record: -1, Field: "url", Reason: err.Error()}
+	}
+	for k := range h.Headers {
+		if k == "" || strings.ContainsAny(k, " :\r\n\t") || textproto.CanonicalMIMEHeaderKey(k) == "" {
+			return &FieldError{Record: -1, Field: "headers", Reason: fmt.Sprintf("%q is not a valid header name", k)}
+		}
+		if strings.ContainsAny(h.Headers[k], "\r\n") {
+			return &FieldError{Record: -1, Field: "headers." + k, Reason: "value contains a line break"}
+		}
+	}
+	if h.Retries != nil && (*h.Retries < 0 || *h.Retries > MaxRetries) {
+		return &FieldError{Record: -1, Field: "retries", Reason: fmt.Sprintf("must be between 0 and %d", MaxRetries)}
+	}
+	if h.TimeoutMs < 0 || time.Duration(h.TimeoutMs)*time.Millisecond > MaxTimeout {
+		return &FieldError{Record: -1, Field: "timeoutMs", Reason: fmt.Sprintf("must be between 0 and %d", MaxTimeout.Milliseconds())}
+	}
+	return nil
+}
+
+// ValidateURL checks that u is an absolute http or https URL with a host. Unlike
+// Logto, which stores any string, we reject what can never be delivered.
+func ValidateURL(u string) error {
+	if u == "" {
+		return errors.New("is required")
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("is not a valid URL: %v", err)
+	}
+	if p.Scheme != "http" && p.Scheme != "https" {
+		return fmt.Errorf("must use http or https, not %q", p.Scheme)
+	}
+	if p.Hostname() == "" {
+		return errors.New("has no host")
+	}
+	if p.User != nil {
+		return errors.New("must not carry credentials; use a custom header instead")
+	}
+	return nil
+}
+
+const alphanumeric = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+// NewHookID returns a 21-character id of [0-9a-z], the shape of Logto's hook ids.
+func NewHookID() string { return randomString(alphanumeric[:36], 21) }
+
+// NewSigningKey returns a 32-character key of [0-9a-zA-Z], like Logto's
+// generateStandardSecret (about 190 bits of entropy).
+func NewSigningKey() string { return randomString(alphanumeric, 32) }
+
+func randomString(alphabet string, n int) string {
+	b := make([]byte, n)
+	// Rejection sampling keeps the distribution uniform.
+	limit := 256 - 256%len(alphabet)
+	buf := make([]byte, 1)
+	for i := 0; i < n; {
+		if _, err := rand.Read(buf); err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		if int(buf[0]) >= limit {
+			continue
+		}
+		b[i] = alphabet[int(buf[0])%len(alphabet)]
+		i++
+	}
+	return string(b)
+}

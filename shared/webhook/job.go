@@ -1,0 +1,117 @@
+package webhook
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// EventMessage is one event produced by mapping an ingest record: its id, its name
+// and Logto's payload for it without the trailing hookId (added per hook at delivery).
+type EventMessage struct {
+	ID    string `json:"id"`
+	Event Event  `json:"event"`
+	// Payload is the compact JSON object Logto would send, keys in Logto's order,
+	// minus "hookId". It is built once at ingest and never re-marshalled.
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Job is the queue message: one delivery of one event to one hook. It is the
+// contract between ingest and delivery (design §3-§5) and is versioned so that a
+// queue holding old messages survives an upgrade.
+type Job struct {
+	Version    int    `json:"v"`
+	DeliveryID string `json:"deliveryId"`
+	EventID    string `json:"eventId"`
+	Event      Event  `json:"event"`
+	HookID     string `json:"hookId"`
+	// Payload is EventMessage.Payload; see Body.
+	Payload json.RawMessage `json:"payload"`
+	// Attempt is the number of attempts already made, for backends that cannot
+	// count receives themselves (the embedded queue). SQS ignores it and uses
+	// ApproximateReceiveCount.
+	Attempt int `json:"attempt,omitempty"`
+}
+
+// JobVersion is the Job format this code writes.
+const JobVersion = 1
+
+// NewJob returns the delivery job of event m for hook hookID.
+func NewJob(m EventMessage, hookID string) Job {
+	return Job{
+		Version:    JobVersion,
+		DeliveryID: DeliveryID(m.ID, hookID),
+		EventID:    m.ID,
+		Event:      m.Event,
+		HookID:     hookID,
+		Payload:    m.Payload,
+	}
+}
+
+// Validate checks a job read from a queue. A job that fails it can never be
+// delivered: the delivery service logs and dead-letters it instead of retrying.
+func (j *Job) Validate() error {
+	switch {
+	case j.Version != JobVersion:
+		return fmt.Errorf("job version %d is not supported (want %d)", j.Version, JobVersion)
+	case j.DeliveryID == "" || j.EventID == "" || j.HookID == "":
+		return errors.New("job lacks deliveryId, eventId or hookId")
+	case !j.Event.Valid():
+		return fmt.Errorf("job has unknown event %q", j.Event)
+	}
+	p := bytes.TrimSpace(j.Payload)
+	if len(p) < 2 || p[0] != '{' || p[len(p)-1] != '}' {
+		return errors.New("job payload is not a JSON object")
+	}
+	return nil
+}
+
+// Body returns the bytes a receiver gets: the payload with "hookId" appended as its
+// last key, exactly as Logto does at send time. The payload is never re-marshalled,
+// so its key order and the signed bytes stay Logto's.
+func (j *Job) Body() []byte {
+	p := bytes.TrimSpace(j.Payload)
+	id, _ := json.Marshal(j.HookID) // a string always marshals
+	body := make([]byte, 0, len(p)+len(id)+12)
+	body = append(body, p[:len(p)-1]...)
+	if len(bytes.TrimSpace(p[1:len(p)-1])) > 0 {
+		body = append(body, ',')
+	}
+	body = append(body, `"hookId":`...)
+	body = append(body, id...)
+	return append(body, '}')
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+func hashID(prefix string, parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(strconv.Itoa(len(p))))
+		h.Write([]byte{':'})
+		h.Write([]byte(p))
+	}
+	return prefix + idEncoding.EncodeToString(h.Sum(nil)[:16])
+}
+
+// EventID returns the deterministic id of the event named e produced by a record
+// whose producer id is recordID: the same record sent again yields the same id.
+func EventID(recordID string, e Event) string {
+	return hashID("evt_", recordID, string(e))
+}
+
+// DeliveryID returns the webhook-id of the delivery of an event to a hook. It is
+// stable across retries and redrives, so receivers can dedupe on it.
+func DeliveryID(eventID, hookID string) string {
+	return hashID("msg_", eventID, hookID)
+}
+
+// RandomEventID returns a fresh event id for records that carry no producer id.
+func RandomEventID() string {
+	return "evt_" + strings.ToLower(randomString(alphanumeric[:36], 26))
+}
