@@ -20,6 +20,9 @@ func (e *FieldError) Error() string {
 	if e.Record >= 0 && e.Field != "" {
 		return fmt.Sprintf("records[%d].%s: %s", e.Record, e.Field, e.Reason)
 	}
+	if e.Record >= 0 {
+		return fmt.Sprintf("records[%d]: %s", e.Record, e.Reason)
+	}
 	if e.Field != "" {
 		return e.Field + ": " + e.Reason
 	}

@@ -149,6 +149,10 @@ func ParseEvent(s string) (Event, error) {
 // Closest returns the catalog event nearest to s by edit distance (ignoring case),
 // or "" when nothing is reasonably close.
 func Closest(s string) Event {
+	// Logto 1.17 renamed X.Updated to X.Data.Updated; point old names at the new.
+	if base, ok := strings.CutSuffix(s, ".Updated"); ok && Event(base+".Data.Updated").Valid() {
+		return Event(base + ".Data.Updated")
+	}
 	ls := strings.ToLower(s)
 	best, bestD := Event(""), 1<<30
 	for _, info := range catalog {

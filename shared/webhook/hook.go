@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Hook is one subscription: an endpoint URL and the events it receives. Its fields
@@ -74,7 +75,7 @@ const (
 // Validate checks the fields a user sets. It does not check that the URL resolves to
 // a public address: that needs DNS and a policy, see the delivery package.
 func (h *Hook) Validate() error {
-	if len(h.Name) > MaxHookNameLen {
+	if utf8.RuneCountInString(h.Name) > MaxHookNameLen {
 		return &FieldError{Record: -1, Field: "name", Reason: fmt.Sprintf("is longer than %d characters", MaxHookNameLen)}
 	}
 	if len(h.Events) == 0 {
