@@ -1,0 +1,66 @@
+package management
+
+import (
+	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// TenantID is the tenantId every hook reports: the service has one tenant, and
+// Logto's OSS default tenant is called "default".
+const TenantID = "default"
+
+// hookJSON is Logto's Hook in its key order, plus two extras that only appear when
+// they say something: previousKeyExpiresAt (the rotated-out key signs until then;
+// the key itself is never returned) and disabledReason (why the service, not a
+// user, disabled the hook).
+type hookJSON struct {
+	TenantID             string          `json:"tenantId"`
+	ID                   string          `json:"id"`
+	Name                 string          `json:"name"`
+	Event                *webhook.Event  `json:"event"`
+	Events               []webhook.Event `json:"events"`
+	Config               configJSON      `json:"config"`
+	SigningKey           string          `json:"signingKey"`
+	Enabled              bool            `json:"enabled"`
+	CreatedAt            int64           `json:"createdAt"`
+	PreviousKeyExpiresAt int64           `json:"previousKeyExpiresAt,omitempty"`
+	DisabledReason       string          `json:"disabledReason,omitempty"`
+	ExecutionStats       *webhook.Stats  `json:"executionStats,omitempty"`
+}
+
+// configJSON is Logto's HookConfig plus timeoutMs, our per-hook delivery timeout.
+// Retries counts retries of our schedule (0-20), not Logto's in-process 0-3.
+type configJSON struct {
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers,omitempty"`
+	Retries   *int              `json:"retries,omitempty"`
+	TimeoutMs int64             `json:"timeoutMs,omitempty"`
+}
+
+func toJSON(h webhook.Hook, now time.Time) hookJSON {
+	events := h.Events
+	if events == nil {
+		events = []webhook.Event{}
+	}
+	out := hookJSON{
+		TenantID: TenantID,
+		ID:       h.ID,
+		Name:     h.Name,
+		Events:   events,
+		Config: configJSON{
+			URL:       h.URL,
+			Headers:   h.Headers,
+			Retries:   h.Retries,
+			TimeoutMs: h.TimeoutMs,
+		},
+		SigningKey:     h.SigningKey,
+		Enabled:        h.Enabled,
+		CreatedAt:      h.CreatedAt,
+		DisabledReason: h.DisabledReason,
+	}
+	if h.PreviousSigningKey != "" && now.UnixMilli() < h.PreviousKeyExpiresAt {
+		out.PreviousKeyExpiresAt = h.PreviousKeyExpiresAt
+	}
+	return out
+}

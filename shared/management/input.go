@@ -1,0 +1,314 @@
+package management
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// Body fields Logto's guards accept but ignore (id, signingKey) or that only exist
+// in responses. Tolerating them lets a client PATCH back a hook it just read;
+// every other unknown field is a 400, because a silently dropped typo ("event" for
+// "events" aside) is a hook that does not do what its author thinks.
+var ignoredHookFields = map[string]bool{
+	"id": true, "tenantId": true, "signingKey": true, "createdAt": true,
+	"executionStats": true, "previousKeyExpiresAt": true, "disabledReason": true,
+}
+
+// hookInput is a parsed POST or PATCH body; nil or false means absent.
+type hookInput struct {
+	name      *string
+	events    []webhook.Event
+	hasEvents bool
+	// event is the deprecated single event; hasEvent with a nil event is `null`.
+	event    *webhook.Event
+	hasEvent bool
+	config   *configInput
+	enabled  *bool
+}
+
+type configInput struct {
+	url       string
+	headers   map[string]string
+	retries   *int
+	timeoutMs int64
+}
+
+// readBody reads at most MaxBodyBytes. Content-Type is not checked: curl users
+// forget it and Logto's body parser would then see no body at all.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Code: "request.body_too_large",
+			Message: fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes)}
+	case err != nil:
+		return nil, invalid("", "could not read the request body")
+	}
+	return b, nil
+}
+
+// parseObject decodes a JSON object into its raw members. An empty body is the
+// empty object, as for Logto's body parser.
+func parseObject(raw []byte, field string) (map[string]json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 && field == "" {
+		return map[string]json.RawMessage{}, nil
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		if field == "" {
+			if !json.Valid(raw) {
+				return nil, invalid("", "request body is not valid JSON")
+			}
+			return nil, invalid("", "request body must be a JSON object")
+		}
+		return nil, invalid(field, "must be an object")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return nil, invalid(field, fmt.Sprintf("malformed JSON at offset %d: %v", syn.Offset, syn))
+		}
+		return nil, invalid(field, "must be an object")
+	}
+	return m, nil
+}
+
+// checkKeys rejects members outside allowed and ignored, naming the first in
+// sorted order so the error is stable.
+func checkKeys(m map[string]json.RawMessage, prefix string, allowed, ignored map[string]bool) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !allowed[k] && !ignored[k] {
+			return invalid(prefix+k, "is not a known field")
+		}
+	}
+	return nil
+}
+
+func parseString(raw json.RawMessage, field string) (string, error) {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", invalid(field, "must be a string")
+	}
+	return s, nil
+}
+
+func parseBool(raw json.RawMessage, field string) (bool, error) {
+	switch string(raw) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, invalid(field, "must be a boolean")
+}
+
+// parseInt accepts integral JSON numbers (3 and 3.0, as JavaScript does) in
+// [lo, hi].
+func parseInt(raw json.RawMessage, field string, lo, hi int64) (int64, error) {
+	if len(raw) == 0 || !(raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')) {
+		return 0, invalid(field, "must be an integer")
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || f != math.Trunc(f) {
+		return 0, invalid(field, "must be an integer")
+	}
+	if f < float64(lo) || f > float64(hi) {
+		return 0, invalid(field, fmt.Sprintf("must be between %d and %d", lo, hi))
+	}
+	return int64(f), nil
+}
+
+func parseEvent(raw json.RawMessage, field string) (webhook.Event, error) {
+	s, err := parseString(raw, field)
+	if err != nil {
+		return "", err
+	}
+	e := webhook.Event(s)
+	switch {
+	case e.Valid():
+		return e, nil
+	case s == "":
+		return "", invalid(field, "event name is empty")
+	case len(s) > maxEventNameLen:
+		// No suggestion: the edit distance of a long string costs a lot and no
+		// event name is near it.
+		return "", invalid(field, fmt.Sprintf("unknown event %q...", s[:maxEventNameLen]))
+	}
+	near := webhook.Closest(s)
+	if near == "" {
+		return "", invalid(field, fmt.Sprintf("unknown event %q", s))
+	}
+	ae := invalid(field, fmt.Sprintf("unknown event %q (did you mean %q?)", s, near))
+	ae.Data = map[string]string{"field": field, "suggestion": string(near)}
+	return "", ae
+}
+
+// maxEventNameLen is beyond the longest event name (31 bytes).
+const maxEventNameLen = 64
+
+// parseEvents checks a non-empty array of event names and drops duplicates,
+// keeping the first, as Logto's nonemptyUniqueHookEventsGuard does.
+func parseEvents(raw json.RawMessage, field string) ([]webhook.Event, error) {
+	var items []json.RawMessage
+	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &items) != nil {
+		return nil, invalid(field, "must be an array of event names")
+	}
+	if len(items) == 0 {
+		return nil, invalid(field, "must name at least one event")
+	}
+	events := make([]webhook.Event, 0, len(items))
+	for i, item := range items {
+		e, err := parseEvent(item, fmt.Sprintf("%s[%d]", field, i))
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(events, e) {
+			events = append(events, e)
+		}
+	}
+	return events, nil
+}
+
+var configFields = map[string]bool{"url": true, "headers": true, "retries": true, "timeoutMs": true}
+
+// parseConfig checks the shape of a HookConfig; Hook.Validate checks the values.
+func parseConfig(raw json.RawMessage) (*configInput, error) {
+	m, err := parseObject(raw, "config")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKeys(m, "config.", configFields, nil); err != nil {
+		return nil, err
+	}
+	var c configInput
+	rawURL, ok := m["url"]
+	if !ok {
+		return nil, invalid("config.url", "is required")
+	}
+	if c.url, err = parseString(rawURL, "config.url"); err != nil {
+		return nil, err
+	}
+	if rawHeaders, ok := m["headers"]; ok {
+		hm, err := parseObject(rawHeaders, "config.headers")
+		if err != nil {
+			return nil, err
+		}
+		c.headers = make(map[string]string, len(hm))
+		for k, v := range hm {
+			if c.headers[k], err = parseString(v, "config.headers."+k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if rawRetries, ok := m["retries"]; ok {
+		n, err := parseInt(rawRetries, "config.retries", 0, webhook.MaxRetries)
+		if err != nil {
+			return nil, err
+		}
+		retries := int(n)
+		c.retries = &retries
+	}
+	if rawTimeout, ok := m["timeoutMs"]; ok {
+		if c.timeoutMs, err = parseInt(rawTimeout, "config.timeoutMs", 0, webhook.MaxTimeout.Milliseconds()); err != nil {
+			return nil, err
+		}
+	}
+	return &c, nil
+}
+
+var hookFields = map[string]bool{"name": true, "events": true, "event": true, "config": true, "enabled": true}
+
+// parseHookInput checks a POST or PATCH /hooks body field by field. It checks
+// shapes and event names; the merged hook still goes through Hook.Validate.
+func parseHookInput(body []byte) (hookInput, error) {
+	var in hookInput
+	m, err := parseObject(body, "")
+	if err != nil {
+		return in, err
+	}
+	if err := checkKeys(m, "", hookFields, ignoredHookFields); err != nil {
+		return in, err
+	}
+	if raw, ok := m["name"]; ok {
+		name, err := parseString(raw, "name")
+		if err != nil {
+			return in, err
+		}
+		if n := utf8.RuneCountInString(name); n < 1 || n > webhook.MaxHookNameLen {
+			return in, invalid("name", fmt.Sprintf("must be 1 to %d characters", webhook.MaxHookNameLen))
+		}
+		in.name = &name
+	}
+	if raw, ok := m["events"]; ok {
+		if in.events, err = parseEvents(raw, "events"); err != nil {
+			return in, err
+		}
+		in.hasEvents = true
+	}
+	if raw, ok := m["event"]; ok {
+		in.hasEvent = true
+		if string(raw) != "null" {
+			e, err := parseEvent(raw, "event")
+			if err != nil {
+				return in, err
+			}
+			in.event = &e
+		}
+	}
+	if raw, ok := m["config"]; ok {
+		if in.config, err = parseConfig(raw); err != nil {
+			return in, err
+		}
+	}
+	if raw, ok := m["enabled"]; ok {
+		b, err := parseBool(raw, "enabled")
+		if err != nil {
+			return in, err
+		}
+		in.enabled = &b
+	}
+	return in, nil
+}
+
+// validateHook runs Hook.Validate and the destination check, naming fields as
+// the API spells them (config.url, not url).
+func (h *handler) validateHook(r *http.Request, hook *webhook.Hook, checkURL bool) error {
+	if err := hook.Validate(); err != nil {
+		var fe *webhook.FieldError
+		if !errors.As(err, &fe) {
+			return invalid("", err.Error())
+		}
+		field := fe.Field
+		switch field {
+		case "name", "events":
+		default:
+			if len(field) < 6 || field[:6] != "events" {
+				field = "config." + field
+			}
+		}
+		return invalid(field, fe.Reason)
+	}
+	if checkURL && h.cfg.CheckURL != nil {
+		if err := h.cfg.CheckURL(r.Context(), hook.URL); err != nil {
+			return invalid("config.url", err.Error())
+		}
+	}
+	return nil
+}
