@@ -1,0 +1,135 @@
+package embedded
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+var _ webhook.HookStore = (*DB)(nil)
+
+// ListHooks returns every hook, newest first (createdAt desc, then id).
+func (d *DB) ListHooks(ctx context.Context) ([]webhook.Hook, error) {
+	rows, err := d.db.QueryContext(ctx, `select doc from hooks order by created_at desc, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list hooks: %w", err)
+	}
+	defer rows.Close()
+	hooks := []webhook.Hook{}
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("list hooks: %w", err)
+		}
+		var h webhook.Hook
+		if err := json.Unmarshal(doc, &h); err != nil {
+			return nil, fmt.Errorf("list hooks: decode: %w", err)
+		}
+		hooks = append(hooks, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list hooks: %w", err)
+	}
+	return hooks, nil
+}
+
+// GetHook returns the hook with id, or an error wrapping webhook.ErrNotFound.
+func (d *DB) GetHook(ctx context.Context, id string) (webhook.Hook, error) {
+	h, err := getHook(ctx, d.db, id)
+	if err != nil {
+		return webhook.Hook{}, fmt.Errorf("get hook %s: %w", id, err)
+	}
+	return h, nil
+}
+
+// PutHook creates or replaces the hook with h.ID.
+func (d *DB) PutHook(ctx context.Context, h webhook.Hook) error {
+	if h.ID == "" {
+		return errors.New("put hook: empty id")
+	}
+	doc, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("put hook %s: %w", h.ID, err)
+	}
+	err = d.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `insert into hooks (id, created_at, doc) values (?, ?, ?)
+			on conflict (id) do update set created_at = excluded.created_at, doc = excluded.doc`,
+			h.ID, h.CreatedAt, string(doc))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("put hook %s: %w", h.ID, err)
+	}
+	return nil
+}
+
+// DeleteHook removes the hook, or returns an error wrapping webhook.ErrNotFound.
+func (d *DB) DeleteHook(ctx context.Context, id string) error {
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `delete from hooks where id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return webhook.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete hook %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetEnabled sets Enabled and DisabledReason and nothing else. The read and
+// the write share one immediate transaction, which holds SQLite's write lock,
+// so no other writer's change to the hook can be lost in between.
+func (d *DB) SetEnabled(ctx context.Context, id string, enabled bool, reason string) error {
+	if enabled {
+		reason = ""
+	}
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		h, err := getHook(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		h.Enabled, h.DisabledReason = enabled, reason
+		doc, err := json.Marshal(h)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `update hooks set doc = ? where id = ?`, string(doc), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set hook %s enabled=%t: %w", id, enabled, err)
+	}
+	return nil
+}
+
+// querier is what getHook needs of *sql.DB and *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func getHook(ctx context.Context, q querier, id string) (webhook.Hook, error) {
+	var doc []byte
+	err := q.QueryRowContext(ctx, `select doc from hooks where id = ?`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return webhook.Hook{}, webhook.ErrNotFound
+	}
+	if err != nil {
+		return webhook.Hook{}, err
+	}
+	var h webhook.Hook
+	if err := json.Unmarshal(doc, &h); err != nil {
+		return webhook.Hook{}, fmt.Errorf("decode: %w", err)
+	}
+	return h, nil
+}

@@ -1,0 +1,347 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"maragu.dev/goqite"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+var (
+	_ webhook.Sender      = (*DB)(nil)
+	_ webhook.Consumer    = (*DB)(nil)
+	_ webhook.DeadLetters = (*DB)(nil)
+)
+
+// How the queue counts attempts. goqite does not report how often a message was
+// received, but its table does: the received column, which Receive reads in the
+// same transaction. A job's attempt number is Job.Attempt (attempts made before
+// the job was last sent: Retry re-sends it) plus received (receives since). A job
+// whose worker died without Ack or Retry is received again after the visibility
+// timeout with received one higher, so crashes count as attempts and a job that
+// kills its worker lands in the dead-letter queue like any other failing job.
+
+// Send enqueues every job in one transaction, with Attempt reset to 0.
+func (d *DB) Send(ctx context.Context, jobs []webhook.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	bodies := make([][]byte, len(jobs))
+	for i, j := range jobs {
+		j.Attempt = 0
+		b, err := encodeJob(j)
+		if err != nil {
+			return fmt.Errorf("send job %s: %w", j.DeliveryID, err)
+		}
+		bodies[i] = b
+	}
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		for _, b := range bodies {
+			if err := d.queue.SendTx(ctx, tx, goqite.Message{Body: b}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("send %d jobs: %w", len(jobs), err)
+	}
+	return nil
+}
+
+// Receive returns up to limit visible jobs, hiding each for the visibility
+// timeout. When none is visible it polls until one is or wait has passed (then
+// it returns none and no error), as SQS long polling does; it returns ctx's
+// error if ctx ends first. A job whose next attempt would exceed MaxAttempts
+// (a worker died during its last one) is moved to the dead-letter queue instead
+// of being returned, as SQS's redrive policy does; so is a message that is not
+// a JSON job. Message.Job.Attempt is Message.Attempt - 1.
+func (d *DB) Receive(ctx context.Context, limit int, wait time.Duration) ([]webhook.Message, error) {
+	limit = max(limit, 1)
+	deadline := time.Now().Add(wait)
+	for {
+		msgs, err := d.receive(ctx, limit)
+		if err != nil || len(msgs) > 0 {
+			return msgs, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, nil
+		}
+		t := time.NewTimer(min(d.poll, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (d *DB) receive(ctx context.Context, limit int) ([]webhook.Message, error) {
+	var msgs []webhook.Message
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		msgs = msgs[:0]
+		for len(msgs) < limit {
+			m, err := d.queue.ReceiveTx(ctx, tx)
+			if err != nil || m == nil {
+				return err
+			}
+			var received int
+			if err := tx.QueryRowContext(ctx, `select received from goqite where id = ?`, m.ID).Scan(&received); err != nil {
+				return fmt.Errorf("read receive count: %w", err)
+			}
+			var j webhook.Job
+			if err := json.Unmarshal(m.Body, &j); err != nil {
+				if err := d.moveDead(ctx, tx, m.ID, m.Body); err != nil {
+					return err
+				}
+				continue
+			}
+			attempt := j.Attempt + received
+			j.Attempt = attempt - 1
+			if attempt > d.maxAttempts {
+				if err := d.moveDeadJob(ctx, tx, m.ID, j); err != nil {
+					return err
+				}
+				continue
+			}
+			msgs = append(msgs, webhook.Message{Job: j, Receipt: receipt(m.ID, received), Attempt: attempt})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("receive jobs: %w", err)
+	}
+	return msgs, nil
+}
+
+// Ack deletes the job. It does so even when the receipt is stale (the job was
+// received again since), because the job has been delivered.
+func (d *DB) Ack(ctx context.Context, m webhook.Message) error {
+	id, _, err := parseReceipt(m.Receipt)
+	if err != nil {
+		return fmt.Errorf("ack job %s: %w", m.Job.DeliveryID, err)
+	}
+	err = d.write(ctx, func(tx *sql.Tx) error {
+		return d.queue.DeleteTx(ctx, tx, id)
+	})
+	if err != nil {
+		return fmt.Errorf("ack job %s: %w", m.Job.DeliveryID, err)
+	}
+	return nil
+}
+
+// Retry makes m's job visible again after delay, as the attempt after
+// m.Attempt; once m.Attempt reaches MaxAttempts it moves the job to the
+// dead-letter queue instead. It re-sends m.Job (not a copy read back from the
+// table). A stale receipt (the visibility timeout passed and the job was
+// received again, or it is gone) changes nothing and gives an error wrapping
+// webhook.ErrNotFound: the job's current holder decides its fate.
+func (d *DB) Retry(ctx context.Context, m webhook.Message, delay time.Duration) error {
+	j := m.Job
+	j.Attempt = m.Attempt
+	err := d.held(ctx, m.Receipt, func(tx *sql.Tx, id goqite.ID) error {
+		if m.Attempt >= d.maxAttempts {
+			return d.moveDeadJob(ctx, tx, id, j)
+		}
+		body, err := encodeJob(j)
+		if err != nil {
+			return err
+		}
+		if err := d.queue.DeleteTx(ctx, tx, id); err != nil {
+			return err
+		}
+		return d.queue.SendTx(ctx, tx, goqite.Message{Body: body, Delay: max(delay, 0)})
+	})
+	if err != nil {
+		return fmt.Errorf("retry job %s: %w", m.Job.DeliveryID, err)
+	}
+	return nil
+}
+
+// DeadLetter moves m's job to the dead-letter queue at once, for jobs that can
+// never be delivered or whose hook allows fewer attempts than the queue (the
+// delivery package's DeadLetterer). A stale receipt gives an error wrapping
+// webhook.ErrNotFound, as in Retry.
+func (d *DB) DeadLetter(ctx context.Context, m webhook.Message) error {
+	j := m.Job
+	j.Attempt = m.Attempt
+	err := d.held(ctx, m.Receipt, func(tx *sql.Tx, id goqite.ID) error {
+		return d.moveDeadJob(ctx, tx, id, j)
+	})
+	if err != nil {
+		return fmt.Errorf("dead-letter job %s: %w", m.Job.DeliveryID, err)
+	}
+	return nil
+}
+
+// held runs fn in a write transaction if receipt is the latest receive of a job
+// still in the queue, and returns an error wrapping webhook.ErrNotFound if not.
+func (d *DB) held(ctx context.Context, receipt string, fn func(tx *sql.Tx, id goqite.ID) error) error {
+	id, received, err := parseReceipt(receipt)
+	if err != nil {
+		return err
+	}
+	return d.write(ctx, func(tx *sql.Tx) error {
+		var now int
+		err := tx.QueryRowContext(ctx, `select received from goqite where queue = ? and id = ?`, queueName, id).Scan(&now)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && now != received) {
+			return fmt.Errorf("receipt %q is stale: %w", receipt, webhook.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		return fn(tx, id)
+	})
+}
+
+// ListDead returns the dead-lettered jobs matching f, oldest first (at most
+// limit; 0: all). Messages that are not JSON jobs are skipped.
+func (d *DB) ListDead(ctx context.Context, f webhook.DeadFilter, limit int) ([]webhook.Job, error) {
+	dead, err := d.deadJobs(ctx, f, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list dead jobs: %w", err)
+	}
+	jobs := make([]webhook.Job, len(dead))
+	for i, dj := range dead {
+		jobs[i] = dj.job
+	}
+	return jobs, nil
+}
+
+// redriveBatch is how many jobs Redrive moves per transaction.
+const redriveBatch = 100
+
+// Redrive moves the dead-lettered jobs matching f back to the delivery queue
+// with Attempt 0, a batch per transaction, calling progress (if not nil) with
+// the running count after each job once its batch is committed.
+func (d *DB) Redrive(ctx context.Context, f webhook.DeadFilter, progress func(moved int)) (int, error) {
+	dead, err := d.deadJobs(ctx, f, 0)
+	if err != nil {
+		return 0, fmt.Errorf("redrive dead jobs: %w", err)
+	}
+	moved := 0
+	for start := 0; start < len(dead); start += redriveBatch {
+		batch := dead[start:min(start+redriveBatch, len(dead))]
+		n := 0
+		err := d.write(ctx, func(tx *sql.Tx) error {
+			n = 0
+			for _, dj := range batch {
+				res, err := tx.ExecContext(ctx, `delete from goqite where queue = ? and id = ?`, deadName, dj.id)
+				if err != nil {
+					return err
+				}
+				if k, err := res.RowsAffected(); err != nil {
+					return err
+				} else if k == 0 {
+					continue // another redrive took it
+				}
+				j := dj.job
+				j.Attempt = 0
+				body, err := encodeJob(j)
+				if err != nil {
+					return err
+				}
+				if err := d.queue.SendTx(ctx, tx, goqite.Message{Body: body}); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return moved, fmt.Errorf("redrive dead jobs (%d moved): %w", moved, err)
+		}
+		for range n {
+			moved++
+			if progress != nil {
+				progress(moved)
+			}
+		}
+	}
+	return moved, nil
+}
+
+type deadJob struct {
+	id  goqite.ID
+	job webhook.Job
+}
+
+func (d *DB) deadJobs(ctx context.Context, f webhook.DeadFilter, limit int) ([]deadJob, error) {
+	rows, err := d.db.QueryContext(ctx, `select id, body from goqite where queue = ? order by created, rowid`, deadName)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var dead []deadJob
+	for rows.Next() && (limit <= 0 || len(dead) < limit) {
+		var dj deadJob
+		var body []byte
+		if err := rows.Scan(&dj.id, &body); err != nil {
+			return nil, err
+		}
+		if json.Unmarshal(body, &dj.job) != nil || !f.Match(dj.job) {
+			continue
+		}
+		dead = append(dead, dj)
+	}
+	return dead, rows.Err()
+}
+
+// moveDeadJob moves the job with id to the dead-letter queue, storing j (whose
+// Attempt says how many attempts were made).
+func (d *DB) moveDeadJob(ctx context.Context, tx *sql.Tx, id goqite.ID, j webhook.Job) error {
+	body, err := encodeJob(j)
+	if err != nil {
+		return err
+	}
+	return d.moveDead(ctx, tx, id, body)
+}
+
+func (d *DB) moveDead(ctx context.Context, tx *sql.Tx, id goqite.ID, body []byte) error {
+	if err := d.queue.DeleteTx(ctx, tx, id); err != nil {
+		return fmt.Errorf("dead-letter: %w", err)
+	}
+	if err := d.dead.SendTx(ctx, tx, goqite.Message{Body: body}); err != nil {
+		return fmt.Errorf("dead-letter: %w", err)
+	}
+	return nil
+}
+
+// encodeJob marshals j without escaping HTML characters or U+2028: Payload
+// holds the exact bytes that are signed and sent, which json.Marshal would
+// rewrite ("<" to "\u003c").
+func encodeJob(j webhook.Job) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(j); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// receipt names one receive of a message: its id and receive count, so a
+// receipt from an earlier receive can be told apart (see Retry).
+func receipt(id goqite.ID, received int) string {
+	return string(id) + "/" + strconv.Itoa(received)
+}
+
+func parseReceipt(r string) (goqite.ID, int, error) {
+	id, n, ok := strings.Cut(r, "/")
+	received, err := strconv.Atoi(n)
+	if !ok || id == "" || err != nil {
+		return "", 0, fmt.Errorf("invalid receipt %q", r)
+	}
+	return goqite.ID(id), received, nil
+}

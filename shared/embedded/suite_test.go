@@ -1,0 +1,38 @@
+package embedded
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+	"github.com/logto-webhooks/webhooks/shared/webhooktest"
+)
+
+// DB must keep satisfying delivery.DeadLetterer (not imported: this package
+// stays below delivery).
+var _ interface {
+	DeadLetter(ctx context.Context, m webhook.Message) error
+} = (*DB)(nil)
+
+func TestHookStoreContract(t *testing.T) {
+	webhooktest.TestHookStore(t, func(t *testing.T) webhook.HookStore {
+		d, _ := openTemp(t, Options{})
+		return d
+	})
+}
+
+func TestDeliveryLogContract(t *testing.T) {
+	webhooktest.TestDeliveryLog(t, func(t *testing.T) webhook.DeliveryLog {
+		d, _ := openTemp(t, Options{})
+		return d
+	})
+}
+
+func TestQueueContract(t *testing.T) {
+	t.Parallel()
+	webhooktest.TestQueue(t, func(t *testing.T, maxAttempts int, visibility time.Duration) webhooktest.Queue {
+		return reopen(t, filepath.Join(t.TempDir(), "queue.db"), Options{MaxAttempts: maxAttempts, Visibility: visibility})
+	})
+}
