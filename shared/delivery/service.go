@@ -1,0 +1,232 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/hookcache"
+	"github.com/logto-webhooks/webhooks/shared/metrics"
+	"github.com/logto-webhooks/webhooks/shared/signature"
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// Poster sends one HTTP request; *Sender is the real one.
+type Poster interface {
+	Post(ctx context.Context, r Request) (Response, error)
+}
+
+var _ Poster = (*Sender)(nil)
+
+// Hooks is what the service needs of the hook store.
+type Hooks interface {
+	hookcache.Store
+	SetEnabled(ctx context.Context, id string, enabled bool, reason string) error
+}
+
+// Config wires a Service. Hooks and Poster are required.
+type Config struct {
+	Hooks  Hooks
+	Poster Poster
+	// Log records every attempt; nil disables the delivery log.
+	Log webhook.DeliveryLog
+	// Schedule is the retry schedule (default DefaultSchedule). Its attempt count
+	// must equal the queue's maxReceiveCount.
+	Schedule Schedule
+	// Timeout is the per-attempt timeout when the hook sets none (default 10 s).
+	Timeout      time.Duration
+	HookCacheTTL time.Duration
+	// MaxLoggedBody caps the request and response bodies kept in the delivery log
+	// (default 16 KiB; DynamoDB items stop at 400 KB).
+	MaxLoggedBody int
+	Now           func() time.Time
+	Rand          func() float64
+	Logger        *slog.Logger
+	Metrics       *metrics.Recorder
+}
+
+// Service delivers jobs. It is safe for concurrent use.
+type Service struct {
+	cfg   Config
+	hooks *hookcache.Cache
+}
+
+// DefaultTimeout is the per-attempt timeout of Logto (10 s).
+const DefaultTimeout = 10 * time.Second
+
+// NewService returns a Service with cfg's zero fields defaulted.
+func NewService(cfg Config) *Service {
+	if len(cfg.Schedule) == 0 {
+		cfg.Schedule = DefaultSchedule
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxLoggedBody <= 0 {
+		cfg.MaxLoggedBody = 16 << 10
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Float64
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg, hooks: hookcache.New(cfg.Hooks, cfg.HookCacheTTL)}
+}
+
+// Schedule returns the retry schedule in use.
+func (s *Service) Schedule() Schedule { return s.cfg.Schedule }
+
+// Action is what the queue should do with a message after an attempt.
+type Action int
+
+// The actions. Retry carries a delay in Outcome.Delay. DeadLetter asks the queue to
+// retire the message without further POSTs (the job cannot or may not be sent
+// again); on SQS that means visibility 0 until maxReceiveCount moves it.
+const (
+	Ack Action = iota
+	Retry
+	DeadLetter
+)
+
+// Outcome is the result of Deliver.
+type Outcome struct {
+	Action Action
+	Delay  time.Duration
+}
+
+// Deliver makes one attempt at m and says what the queue should do next. It never
+// returns an error: every failure is classified into an Outcome and logged.
+func (s *Service) Deliver(ctx context.Context, m webhook.Message) Outcome {
+	job := m.Job
+	log := s.cfg.Logger.With("deliveryId", job.DeliveryID, "hookId", job.HookID, "event", job.Event, "attempt", m.Attempt)
+	if err := job.Validate(); err != nil {
+		log.ErrorContext(ctx, "delivery: undeliverable job, dead-lettering", "error", err)
+		s.count(job.Event, metrics.DeliveryDeadLettered)
+		return Outcome{Action: DeadLetter}
+	}
+	hook, err := s.hooks.Get(ctx, job.HookID)
+	switch {
+	case errors.Is(err, webhook.ErrNotFound):
+		log.InfoContext(ctx, "delivery: hook deleted, dropping job")
+		s.count(job.Event, metrics.DeliveryDropped)
+		return Outcome{Action: Ack}
+	case err != nil:
+		log.ErrorContext(ctx, "delivery: cannot load hook", "error", err)
+		return s.retryOrDead(ctx, log, m, s.cfg.Schedule.Attempts(), 0)
+	case !hook.Enabled:
+		log.InfoContext(ctx, "delivery: hook disabled, dropping job")
+		s.count(job.Event, metrics.DeliveryDropped)
+		return Outcome{Action: Ack}
+	}
+	limit := s.attemptLimit(&hook)
+	if m.Attempt > limit {
+		log.WarnContext(ctx, "delivery: hook retries exhausted, dead-lettering", "limit", limit)
+		s.count(job.Event, metrics.DeliveryDeadLettered)
+		return Outcome{Action: DeadLetter}
+	}
+
+	now := s.cfg.Now()
+	body := job.Body()
+	header := make(http.Header, len(hook.Headers)+4)
+	for k, v := range hook.Headers {
+		header.Set(k, v)
+	}
+	signature.Sign(header, hook.SigningKeys(now), job.DeliveryID, now, body)
+	resp, postErr := s.cfg.Poster.Post(ctx, Request{URL: hook.URL, Header: header, Body: body, Timeout: hook.Timeout(s.cfg.Timeout)})
+
+	entry := webhook.LogEntry{
+		HookID: job.HookID, DeliveryID: job.DeliveryID, EventID: job.EventID, Event: job.Event,
+		Attempt: m.Attempt, Status: resp.Status, LatencyMs: resp.Latency.Milliseconds(),
+		Request: truncate(body, s.cfg.MaxLoggedBody), Response: truncate(resp.Body, s.cfg.MaxLoggedBody),
+		CreatedAt: now.UnixMilli(),
+	}
+	ok := postErr == nil && resp.Status >= 200 && resp.Status < 300
+	switch {
+	case ok:
+		entry.Result = webhook.ResultSuccess
+	case postErr != nil:
+		entry.Result, entry.Error = webhook.ResultError, postErr.Error()
+	default:
+		entry.Result, entry.Error = webhook.ResultError, fmt.Sprintf("Request failed with status code %d %s", resp.Status, http.StatusText(resp.Status))
+	}
+	s.record(ctx, log, entry)
+	log = log.With("status", resp.Status, "latencyMs", entry.LatencyMs)
+	s.cfg.Metrics.Emit(string(job.Event), metrics.Millis(metrics.DeliveryLatency, resp.Latency))
+
+	if ok {
+		log.InfoContext(ctx, "delivery: delivered")
+		s.count(job.Event, metrics.DeliverySucceeded)
+		return Outcome{Action: Ack}
+	}
+	s.count(job.Event, metrics.DeliveryFailed)
+	if postErr == nil && resp.Status == http.StatusGone {
+		// 410 is the receiver saying "stop": Standard Webhooks asks senders to
+		// disable the endpoint, and retrying would only repeat the answer.
+		if err := s.cfg.Hooks.SetEnabled(ctx, hook.ID, false, "endpoint answered 410 Gone"); err != nil {
+			log.ErrorContext(ctx, "delivery: cannot disable hook after 410", "error", err)
+			return s.retryOrDead(ctx, log, m, limit, 0)
+		}
+		s.hooks.Forget(hook.ID)
+		log.WarnContext(ctx, "delivery: endpoint answered 410 Gone, hook disabled")
+		s.count(job.Event, metrics.HookDisabled)
+		return Outcome{Action: Ack}
+	}
+	if postErr != nil {
+		log.WarnContext(ctx, "delivery: attempt failed", "error", postErr)
+	} else {
+		log.WarnContext(ctx, "delivery: endpoint answered an error")
+	}
+	return s.retryOrDead(ctx, log, m, limit, ParseRetryAfter(resp.RetryAfter, now))
+}
+
+// attemptLimit is how many attempts the hook allows: the schedule, or fewer when
+// the hook sets retries.
+func (s *Service) attemptLimit(h *webhook.Hook) int {
+	n := s.cfg.Schedule.Attempts()
+	if h.Retries != nil && *h.Retries+1 < n {
+		n = *h.Retries + 1
+	}
+	return n
+}
+
+func (s *Service) retryOrDead(ctx context.Context, log *slog.Logger, m webhook.Message, limit int, retryAfter time.Duration) Outcome {
+	delay, ok := s.cfg.Schedule.Next(m.Attempt, retryAfter, s.cfg.Rand)
+	if !ok || m.Attempt >= limit {
+		log.WarnContext(ctx, "delivery: attempts exhausted, dead-lettering")
+		s.count(m.Job.Event, metrics.DeliveryDeadLettered)
+		return Outcome{Action: DeadLetter}
+	}
+	log.InfoContext(ctx, "delivery: will retry", "delay", delay.String())
+	s.count(m.Job.Event, metrics.DeliveryRetried)
+	return Outcome{Action: Retry, Delay: delay}
+}
+
+func (s *Service) record(ctx context.Context, log *slog.Logger, e webhook.LogEntry) {
+	if s.cfg.Log == nil {
+		return
+	}
+	if err := s.cfg.Log.Record(ctx, e); err != nil {
+		// A lost log line must not turn a delivered webhook into a retry (the
+		// receiver would get a duplicate): report it and go on.
+		log.ErrorContext(ctx, "delivery: cannot write delivery log", "error", err)
+	}
+}
+
+func (s *Service) count(e webhook.Event, name string) {
+	s.cfg.Metrics.Emit(string(e), metrics.Count(name, 1))
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
+}

@@ -1,0 +1,86 @@
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// SQSHandler is the delivery Lambda's handler for the SQS event source mapping.
+type SQSHandler struct {
+	svc         *Service
+	queue       webhook.Retrier
+	concurrency int
+	log         *slog.Logger
+}
+
+// NewSQSHandler returns a handler delivering each batch with at most concurrency
+// POSTs in flight (default 10, the batch size). queue changes the visibility of
+// failed messages (the SQS adapter).
+func NewSQSHandler(svc *Service, queue webhook.Retrier, concurrency int, log *slog.Logger) *SQSHandler {
+	if concurrency <= 0 {
+		concurrency = 10
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &SQSHandler{svc: svc, queue: queue, concurrency: concurrency, log: log}
+}
+
+// Handle delivers a batch and reports only the failed messages, so SQS deletes
+// the delivered ones and redelivers the rest when their new visibility ends; the
+// queue's redrive policy moves a message to the DLQ after maxReceiveCount.
+// It returns an error only if the whole batch must be retried (never, today).
+func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
+	var (
+		mu       sync.Mutex
+		failures []events.SQSBatchItemFailure
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, h.concurrency)
+	)
+	for _, rec := range e.Records {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(rec events.SQSMessage) {
+			defer func() { <-sem; wg.Done() }()
+			if !h.deliver(ctx, rec) {
+				mu.Lock()
+				failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+				mu.Unlock()
+			}
+		}(rec)
+	}
+	wg.Wait()
+	return events.SQSEventResponse{BatchItemFailures: failures}, nil
+}
+
+// deliver handles one record and reports whether SQS may delete it.
+func (h *SQSHandler) deliver(ctx context.Context, rec events.SQSMessage) bool {
+	m := webhook.Message{Receipt: rec.ReceiptHandle, Attempt: 1}
+	if n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); err == nil && n > 0 {
+		m.Attempt = n
+	}
+	if err := json.Unmarshal([]byte(rec.Body), &m.Job); err != nil {
+		// Job.Validate rejects the zero job, so Deliver dead-letters it.
+		h.log.ErrorContext(ctx, "delivery: message body is not a job", "messageId", rec.MessageId, "error", err)
+		m.Job = webhook.Job{}
+	}
+	out := h.svc.Deliver(ctx, m)
+	switch out.Action {
+	case Ack:
+		return true
+	case DeadLetter:
+		out.Delay = 0
+	}
+	if err := h.queue.Retry(ctx, m, out.Delay); err != nil {
+		// The message still comes back, after the queue's default visibility.
+		h.log.ErrorContext(ctx, "delivery: cannot set retry delay", "messageId", rec.MessageId, "error", err)
+	}
+	return false
+}

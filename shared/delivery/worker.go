@@ -1,0 +1,110 @@
+package delivery
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// DeadLetterer is implemented by queues that can move a message to their DLQ
+// directly (the embedded backend). Without it, a dead-lettered message is retried
+// with no delay until the queue's receive limit moves it, as SQS does.
+type DeadLetterer interface {
+	DeadLetter(ctx context.Context, m webhook.Message) error
+}
+
+// Worker pulls jobs from a queue and delivers them: the `webhooks dev` and test
+// counterpart of the SQS event source mapping plus SQSHandler.
+type Worker struct {
+	Service *Service
+	Queue   webhook.Consumer
+	// Concurrency bounds POSTs in flight (default 10).
+	Concurrency int
+	// Wait is the long-poll duration of each receive (default 1 s).
+	Wait   time.Duration
+	Logger *slog.Logger
+}
+
+// Run delivers until ctx is cancelled, then stops receiving, lets in-flight
+// deliveries finish (each is bounded by its timeout) and returns. A job received
+// but not finished when the process dies reappears after the queue's visibility
+// timeout, so nothing accepted is lost.
+func (w *Worker) Run(ctx context.Context) error {
+	conc := w.Concurrency
+	if conc <= 0 {
+		conc = 10
+	}
+	wait := w.Wait
+	if wait <= 0 {
+		wait = time.Second
+	}
+	log := w.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// In-flight work outlives ctx so shutdown finishes or returns each job.
+	work := context.WithoutCancel(ctx)
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		free := 1
+	fill:
+		for free < conc {
+			select {
+			case sem <- struct{}{}:
+				free++
+			default:
+				break fill
+			}
+		}
+		msgs, err := w.Queue.Receive(ctx, free, wait)
+		for range free - len(msgs) {
+			<-sem
+		}
+		// Messages received as ctx ended are delivered too: they are in flight.
+		if err != nil && len(msgs) == 0 {
+			if ctx.Err() != nil {
+				return nil
+			}
+			log.Error("delivery worker: receive failed", "error", err)
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		for _, m := range msgs {
+			wg.Add(1)
+			go func(m webhook.Message) {
+				defer func() { <-sem; wg.Done() }()
+				w.settle(work, log, m, w.Service.Deliver(work, m))
+			}(m)
+		}
+	}
+}
+
+func (w *Worker) settle(ctx context.Context, log *slog.Logger, m webhook.Message, out Outcome) {
+	var err error
+	switch out.Action {
+	case Ack:
+		err = w.Queue.Ack(ctx, m)
+	case Retry:
+		err = w.Queue.Retry(ctx, m, out.Delay)
+	case DeadLetter:
+		if dl, ok := w.Queue.(DeadLetterer); ok {
+			err = dl.DeadLetter(ctx, m)
+		} else {
+			err = w.Queue.Retry(ctx, m, 0)
+		}
+	}
+	if err != nil {
+		log.Error("delivery worker: cannot settle job; it will come back after the visibility timeout",
+			"deliveryId", m.Job.DeliveryID, "error", err)
+	}
+}

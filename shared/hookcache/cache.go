@@ -1,0 +1,137 @@
+// Package hookcache keeps hooks in memory for a bounded time so that a burst of
+// events costs one store read, not one per record (design §6). A Lambda execution
+// environment lives for minutes, so the bound is what makes edits visible: a
+// disabled or edited hook takes effect within TTL.
+package hookcache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// Store is the part of webhook.HookStore the cache reads.
+type Store interface {
+	ListHooks(ctx context.Context) ([]webhook.Hook, error)
+	GetHook(ctx context.Context, id string) (webhook.Hook, error)
+}
+
+// DefaultTTL is how long a read stays fresh when no TTL is configured.
+const DefaultTTL = 10 * time.Second
+
+// Cache memoises ListHooks and GetHook (including not-found answers). It is safe
+// for concurrent use; concurrent misses for the same key share one read.
+type Cache struct {
+	store Store
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu      sync.Mutex
+	list    []webhook.Hook
+	listAt  time.Time
+	listMu  sync.Mutex // serialises list refreshes
+	byID    map[string]entry
+	fetchMu map[string]*sync.Mutex
+}
+
+type entry struct {
+	hook  webhook.Hook
+	found bool
+	at    time.Time
+}
+
+// New returns a cache over store. ttl <= 0 uses DefaultTTL.
+func New(store Store, ttl time.Duration) *Cache {
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	return &Cache{store: store, ttl: ttl, now: time.Now, byID: map[string]entry{}, fetchMu: map[string]*sync.Mutex{}}
+}
+
+// SetClock replaces the clock; for tests.
+func (c *Cache) SetClock(now func() time.Time) { c.now = now }
+
+// List returns all hooks, from memory when the last read is younger than the TTL.
+func (c *Cache) List(ctx context.Context) ([]webhook.Hook, error) {
+	if hooks, ok := c.freshList(); ok {
+		return hooks, nil
+	}
+	c.listMu.Lock()
+	defer c.listMu.Unlock()
+	if hooks, ok := c.freshList(); ok {
+		return hooks, nil
+	}
+	hooks, err := c.store.ListHooks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list hooks: %w", err)
+	}
+	c.mu.Lock()
+	c.list, c.listAt = hooks, c.now()
+	c.mu.Unlock()
+	return hooks, nil
+}
+
+func (c *Cache) freshList() ([]webhook.Hook, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.listAt.IsZero() && c.now().Sub(c.listAt) < c.ttl {
+		return c.list, true
+	}
+	return nil, false
+}
+
+// Get returns one hook, or an error wrapping webhook.ErrNotFound.
+func (c *Cache) Get(ctx context.Context, id string) (webhook.Hook, error) {
+	if e, ok := c.freshEntry(id); ok {
+		return e.result(id)
+	}
+	c.mu.Lock()
+	m := c.fetchMu[id]
+	if m == nil {
+		m = &sync.Mutex{}
+		c.fetchMu[id] = m
+	}
+	c.mu.Unlock()
+	m.Lock()
+	defer m.Unlock()
+	if e, ok := c.freshEntry(id); ok {
+		return e.result(id)
+	}
+	h, err := c.store.GetHook(ctx, id)
+	found := err == nil
+	if err != nil && !errors.Is(err, webhook.ErrNotFound) {
+		return webhook.Hook{}, fmt.Errorf("get hook %s: %w", id, err)
+	}
+	e := entry{hook: h, found: found, at: c.now()}
+	c.mu.Lock()
+	c.byID[id] = e
+	c.mu.Unlock()
+	return e.result(id)
+}
+
+// Forget drops what the cache knows of id, so the next Get reads the store; the
+// delivery service calls it after disabling a hook.
+func (c *Cache) Forget(id string) {
+	c.mu.Lock()
+	delete(c.byID, id)
+	c.listAt = time.Time{}
+	c.mu.Unlock()
+}
+
+func (c *Cache) freshEntry(id string) (entry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byID[id]
+	return e, ok && c.now().Sub(e.at) < c.ttl
+}
+
+func (e entry) result(id string) (webhook.Hook, error) {
+	if !e.found {
+		return webhook.Hook{}, fmt.Errorf("hook %s: %w", id, webhook.ErrNotFound)
+	}
+	return e.hook, nil
+}

@@ -1,0 +1,96 @@
+// Package metrics writes CloudWatch Embedded Metric Format (EMF) lines. On Lambda,
+// stdout goes to CloudWatch Logs, which turns EMF lines into metrics with no agent
+// and no PutMetricData calls (which would cost an API call per flush).
+package metrics
+
+import (
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+)
+
+// Names of the metrics this service emits. The dashboard and alarms in
+// template.yaml refer to them.
+const (
+	DeliverySucceeded    = "DeliverySucceeded"
+	DeliveryFailed       = "DeliveryFailed"
+	DeliveryRetried      = "DeliveryRetried"
+	DeliveryDeadLettered = "DeliveryDeadLettered"
+	DeliveryDropped      = "DeliveryDropped"
+	DeliveryLatency      = "DeliveryLatency"
+	HookDisabled         = "HookDisabled"
+	IngestAccepted       = "IngestAccepted"
+	IngestRejected       = "IngestRejected"
+	IngestDeliveries     = "IngestDeliveries"
+)
+
+// DefaultNamespace is the CloudWatch namespace when none is configured.
+const DefaultNamespace = "LogtoWebhooks"
+
+// Recorder emits one EMF line per call. Metrics carry an Event dimension (bounded:
+// 31 values) and a dimensionless rollup; never a hook id, whose cardinality would
+// be unbounded and cost a custom metric per hook.
+type Recorder struct {
+	mu        sync.Mutex
+	w         io.Writer
+	namespace string
+	now       func() time.Time
+}
+
+// New returns a Recorder writing to w (os.Stdout on Lambda). A nil Recorder
+// discards everything, so tests and tools need not configure one.
+func New(w io.Writer, namespace string) *Recorder {
+	if namespace == "" {
+		namespace = DefaultNamespace
+	}
+	return &Recorder{w: w, namespace: namespace, now: time.Now}
+}
+
+// Value is one metric value with its unit ("Count", "Milliseconds").
+type Value struct {
+	Name  string
+	Unit  string
+	Value float64
+}
+
+// Count is a shorthand for a Count value.
+func Count(name string, n float64) Value { return Value{Name: name, Unit: "Count", Value: n} }
+
+// Millis is a shorthand for a Milliseconds value.
+func Millis(name string, d time.Duration) Value {
+	return Value{Name: name, Unit: "Milliseconds", Value: float64(d.Microseconds()) / 1000}
+}
+
+// Emit writes values with the Event dimension set to event ("" for none).
+func (r *Recorder) Emit(event string, values ...Value) {
+	if r == nil || len(values) == 0 {
+		return
+	}
+	defs := make([]map[string]string, len(values))
+	line := map[string]any{}
+	for i, v := range values {
+		defs[i] = map[string]string{"Name": v.Name, "Unit": v.Unit}
+		line[v.Name] = v.Value
+	}
+	dims := [][]string{{}}
+	if event != "" {
+		dims = [][]string{{"Event"}, {}}
+		line["Event"] = event
+	}
+	line["_aws"] = map[string]any{
+		"Timestamp": r.now().UnixMilli(),
+		"CloudWatchMetrics": []map[string]any{{
+			"Namespace":  r.namespace,
+			"Dimensions": dims,
+			"Metrics":    defs,
+		}},
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, _ = r.w.Write(append(b, '\n'))
+}
