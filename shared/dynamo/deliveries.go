@@ -1,0 +1,162 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// DefaultTTL is how long delivery-log items live (design §5).
+const DefaultTTL = 14 * 24 * time.Hour
+
+// DeliveryLog is a webhook.DeliveryLog on a DynamoDB table keyed by ("hookId",
+// "sk"). Every query reads one hook's partition in time order.
+//
+// DynamoDB deletes expired items lazily (usually within days), so a Query whose
+// window reaches further back than the TTL may still see some of them.
+type DeliveryLog struct {
+	db    API
+	table string
+	ttl   time.Duration
+	now   func() time.Time
+}
+
+var _ webhook.DeliveryLog = (*DeliveryLog)(nil)
+
+// NewDeliveryLog returns the log on table; items expire ttl after their createdAt
+// (ttl <= 0: never).
+func NewDeliveryLog(db API, table string, ttl time.Duration) *DeliveryLog {
+	return &DeliveryLog{db: db, table: table, ttl: ttl, now: time.Now}
+}
+
+// logItem is a LogEntry plus its table keys.
+type logItem struct {
+	webhook.LogEntry
+	SK        string `json:"sk"`
+	ExpiresAt int64  `json:"expiresAt,omitempty"`
+}
+
+// LogEntry carries JSON tags only, and its item attributes have the same names.
+func jsonTags(o *attributevalue.EncoderOptions)       { o.TagKey = "json" }
+func jsonTagsDecode(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
+
+// sortKey orders items by time; delivery id and attempt make it unique. Widths:
+// 13 digits of epoch ms last until the year 2286, attempts stay below 1000.
+func sortKey(createdAtMs int64, deliveryID string, attempt int) string {
+	return fmt.Sprintf("%s#%s#%03d", msKey(createdAtMs), deliveryID, attempt)
+}
+
+func msKey(ms int64) string { return fmt.Sprintf("%013d", max(ms, 0)) }
+
+// Record writes e. Writing the same hook, time, delivery id and attempt again
+// replaces the item.
+func (l *DeliveryLog) Record(ctx context.Context, e webhook.LogEntry) error {
+	it := logItem{LogEntry: e, SK: sortKey(e.CreatedAt, e.DeliveryID, e.Attempt)}
+	if l.ttl > 0 {
+		it.ExpiresAt = time.UnixMilli(e.CreatedAt).Add(l.ttl).Unix()
+	}
+	item, err := attributevalue.MarshalMapWithOptions(it, jsonTags)
+	if err != nil {
+		return fmt.Errorf("record delivery %s: encode: %w", e.DeliveryID, err)
+	}
+	if _, err := l.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &l.table, Item: item}); err != nil {
+		return fmt.Errorf("record delivery %s of hook %s: %w", e.DeliveryID, e.HookID, err)
+	}
+	return nil
+}
+
+// Query reads the hook's partition between Since and Until, newest first. With
+// FailedOnly, a filter drops successes server-side (they are still read, and
+// paid for).
+func (l *DeliveryLog) Query(ctx context.Context, q webhook.LogQuery) ([]webhook.LogEntry, error) {
+	until := q.Until
+	if until.IsZero() {
+		until = l.now()
+	}
+	var since int64
+	if !q.Since.IsZero() {
+		since = q.Since.UnixMilli()
+	}
+	if since > until.UnixMilli() {
+		return nil, nil
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              &l.table,
+		KeyConditionExpression: aws.String("#h = :h AND #sk BETWEEN :lo AND :hi"),
+		ExpressionAttributeNames: map[string]string{
+			"#h": "hookId", "#sk": "sk",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":h":  &types.AttributeValueMemberS{Value: q.HookID},
+			":lo": &types.AttributeValueMemberS{Value: msKey(since)},
+			// '$' sorts right after '#': every key of the Until millisecond.
+			":hi": &types.AttributeValueMemberS{Value: msKey(until.UnixMilli()) + "$"},
+		},
+		ScanIndexForward: aws.Bool(false),
+	}
+	if q.FailedOnly {
+		in.FilterExpression = aws.String("#r <> :ok")
+		in.ExpressionAttributeNames["#r"] = "result"
+		in.ExpressionAttributeValues[":ok"] = &types.AttributeValueMemberS{Value: string(webhook.ResultSuccess)}
+	} else if q.Limit > 0 {
+		in.Limit = aws.Int32(int32(min(q.Limit, 1000)))
+	}
+	var entries []webhook.LogEntry
+	p := dynamodb.NewQueryPaginator(l.db, in)
+	for p.HasMorePages() && (q.Limit <= 0 || len(entries) < q.Limit) {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query deliveries of hook %s: %w", q.HookID, err)
+		}
+		var items []logItem
+		if err := attributevalue.UnmarshalListOfMapsWithOptions(page.Items, &items, jsonTagsDecode); err != nil {
+			return nil, fmt.Errorf("query deliveries of hook %s: decode: %w", q.HookID, err)
+		}
+		for _, it := range items {
+			entries = append(entries, it.LogEntry)
+		}
+	}
+	if q.Limit > 0 && len(entries) > q.Limit {
+		entries = entries[:q.Limit]
+	}
+	return entries, nil
+}
+
+// Stats counts the hook's items created at or after since with one query that
+// fetches only the result attribute. (Two Select=COUNT queries would read the
+// partition twice; DynamoDB charges by item size read, not by attributes returned.)
+func (l *DeliveryLog) Stats(ctx context.Context, hookID string, since time.Time) (webhook.Stats, error) {
+	p := dynamodb.NewQueryPaginator(l.db, &dynamodb.QueryInput{
+		TableName:              &l.table,
+		KeyConditionExpression: aws.String("#h = :h AND #sk >= :lo"),
+		ProjectionExpression:   aws.String("#r"),
+		ExpressionAttributeNames: map[string]string{
+			"#h": "hookId", "#sk": "sk", "#r": "result",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":h":  &types.AttributeValueMemberS{Value: hookID},
+			":lo": &types.AttributeValueMemberS{Value: msKey(since.UnixMilli())},
+		},
+	})
+	var s webhook.Stats
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return webhook.Stats{}, fmt.Errorf("delivery stats of hook %s: %w", hookID, err)
+		}
+		for _, item := range page.Items {
+			s.RequestCount++
+			if r, ok := item["result"].(*types.AttributeValueMemberS); ok && r.Value == string(webhook.ResultSuccess) {
+				s.SuccessCount++
+			}
+		}
+	}
+	return s, nil
+}

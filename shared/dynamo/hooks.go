@@ -1,0 +1,161 @@
+package dynamo
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// HookStore is a webhook.HookStore on a DynamoDB table keyed by "id". Reads are
+// strongly consistent, so a hook saved by the CLI is seen by the next command; the
+// ingest service caches ListHooks, its only read, so the doubled read cost of a
+// consistent scan stays small.
+type HookStore struct {
+	db    API
+	table string
+	now   func() time.Time
+}
+
+var _ webhook.HookStore = (*HookStore)(nil)
+
+// NewHookStore returns the store on table.
+func NewHookStore(db API, table string) *HookStore {
+	return &HookStore{db: db, table: table, now: time.Now}
+}
+
+// ListHooks scans the whole table, newest first (ties by id). An item that does
+// not decode as a hook fails the call, naming the item, rather than silently
+// dropping a hook someone wrote by hand.
+func (s *HookStore) ListHooks(ctx context.Context) ([]webhook.Hook, error) {
+	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{TableName: &s.table, ConsistentRead: aws.Bool(true)})
+	var hooks []webhook.Hook
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list hooks: scan %s: %w", s.table, err)
+		}
+		for _, item := range page.Items {
+			h, err := decodeHook(item)
+			if err != nil {
+				return nil, fmt.Errorf("list hooks: %w", err)
+			}
+			hooks = append(hooks, h)
+		}
+	}
+	slices.SortFunc(hooks, func(a, b webhook.Hook) int {
+		return cmp.Or(cmp.Compare(b.CreatedAt, a.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return hooks, nil
+}
+
+// GetHook returns the hook with id or an error wrapping webhook.ErrNotFound.
+func (s *HookStore) GetHook(ctx context.Context, id string) (webhook.Hook, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.table,
+		Key:            hookKey(id),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return webhook.Hook{}, fmt.Errorf("get hook %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return webhook.Hook{}, fmt.Errorf("get hook %s: %w", id, webhook.ErrNotFound)
+	}
+	h, err := decodeHook(out.Item)
+	if err != nil {
+		return webhook.Hook{}, fmt.Errorf("get hook: %w", err)
+	}
+	return h, nil
+}
+
+// PutHook writes h, replacing every attribute of an existing item.
+func (s *HookStore) PutHook(ctx context.Context, h webhook.Hook) error {
+	if h.ID == "" {
+		return fmt.Errorf("put hook: %w", &webhook.FieldError{Record: -1, Field: "id", Reason: "is required"})
+	}
+	item, err := attributevalue.MarshalMap(h)
+	if err != nil {
+		return fmt.Errorf("put hook %s: encode: %w", h.ID, err)
+	}
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
+		return fmt.Errorf("put hook %s: %w", h.ID, err)
+	}
+	return nil
+}
+
+// DeleteHook deletes the hook, or returns an error wrapping webhook.ErrNotFound.
+func (s *HookStore) DeleteHook(ctx context.Context, id string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                &s.table,
+		Key:                      hookKey(id),
+		ConditionExpression:      aws.String("attribute_exists(#id)"),
+		ExpressionAttributeNames: map[string]string{"#id": "id"},
+	})
+	if err != nil {
+		return fmt.Errorf("delete hook %s: %w", id, notFound(err))
+	}
+	return nil
+}
+
+// SetEnabled updates enabled, disabledReason (removed when reason is "") and
+// updatedAt in one conditional UpdateItem, so concurrent edits of other fields are
+// not lost and an unknown id is not created.
+func (s *HookStore) SetEnabled(ctx context.Context, id string, enabled bool, reason string) error {
+	update := "SET #e = :e, #u = :u REMOVE #r"
+	values := map[string]types.AttributeValue{
+		":e": &types.AttributeValueMemberBOOL{Value: enabled},
+		":u": &types.AttributeValueMemberN{Value: fmt.Sprint(s.now().UnixMilli())},
+	}
+	if reason != "" {
+		update = "SET #e = :e, #u = :u, #r = :r"
+		values[":r"] = &types.AttributeValueMemberS{Value: reason}
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.table,
+		Key:                 hookKey(id),
+		UpdateExpression:    &update,
+		ConditionExpression: aws.String("attribute_exists(#id)"),
+		ExpressionAttributeNames: map[string]string{
+			"#id": "id", "#e": "enabled", "#u": "updatedAt", "#r": "disabledReason",
+		},
+		ExpressionAttributeValues: values,
+	})
+	if err != nil {
+		return fmt.Errorf("set hook %s enabled=%v: %w", id, enabled, notFound(err))
+	}
+	return nil
+}
+
+func hookKey(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: id}}
+}
+
+func decodeHook(item map[string]types.AttributeValue) (webhook.Hook, error) {
+	var h webhook.Hook
+	if err := attributevalue.UnmarshalMap(item, &h); err != nil {
+		id := "?"
+		if v, ok := item["id"].(*types.AttributeValueMemberS); ok {
+			id = v.Value
+		}
+		return webhook.Hook{}, fmt.Errorf("decode hook item %q: %w", id, err)
+	}
+	return h, nil
+}
+
+// notFound turns the failed attribute_exists condition into webhook.ErrNotFound.
+func notFound(err error) error {
+	if ccf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
+		return fmt.Errorf("%s: %w", ccf.ErrorCode(), webhook.ErrNotFound)
+	}
+	return err
+}

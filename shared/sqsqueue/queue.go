@@ -1,0 +1,278 @@
+// Package sqsqueue is the delivery queue on Amazon SQS: batched sends, receive
+// counts as attempt numbers, retries by changing a message's visibility, and a
+// dead-letter queue (filled by SQS's redrive policy) that can be listed and
+// redriven by hook or event.
+package sqsqueue
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// API is the part of *sqs.Client the queue uses.
+type API interface {
+	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
+}
+
+var _ API = (*sqs.Client)(nil)
+
+// SQS limits.
+const (
+	maxBatch         = 10
+	maxBatchBytes    = 256 << 10 // total payload of one SendMessageBatch
+	maxWaitSeconds   = 20
+	maxVisibilitySec = 43200 // 12 h
+)
+
+// Queue is the delivery queue (queueURL) and its dead-letter queue (dlqURL). It is
+// safe for concurrent use.
+type Queue struct {
+	api      API
+	url, dlq string
+
+	log            *slog.Logger
+	sendAttempts   int
+	sendBackoff    time.Duration
+	scanVisibility time.Duration
+
+	undecodable atomic.Int64
+}
+
+var (
+	_ webhook.Sender      = (*Queue)(nil)
+	_ webhook.Consumer    = (*Queue)(nil)
+	_ webhook.DeadLetters = (*Queue)(nil)
+)
+
+// Option configures a Queue.
+type Option func(*Queue)
+
+// WithLogger sets where warnings go (messages that are not jobs); default
+// slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(q *Queue) { q.log = l } }
+
+// WithSendRetry sets how often Send tries entries that SQS rejected for a reason
+// on its side (default 4 attempts), waiting backoff, doubled each time (default
+// 100 ms), in between. Whole calls that fail are retried by the SDK's retryer.
+func WithSendRetry(attempts int, backoff time.Duration) Option {
+	return func(q *Queue) { q.sendAttempts, q.sendBackoff = max(attempts, 1), backoff }
+}
+
+// WithScanVisibility sets how long ListDead and Redrive hide the dead-lettered
+// messages they have looked at (default 60 s), so that one scan sees each message
+// once. They release them when done; the time only matters if a scan dies.
+func WithScanVisibility(d time.Duration) Option {
+	return func(q *Queue) { q.scanVisibility = d }
+}
+
+// New returns the queue at queueURL with the dead-letter queue at dlqURL.
+func New(api API, queueURL, dlqURL string, opts ...Option) *Queue {
+	q := &Queue{api: api, url: queueURL, dlq: dlqURL, log: slog.Default(),
+		sendAttempts: 4, sendBackoff: 100 * time.Millisecond, scanVisibility: time.Minute}
+	for _, o := range opts {
+		o(q)
+	}
+	return q
+}
+
+// Undecodable returns how many received messages were not jobs and were skipped
+// (they are never deleted: see Receive and ListDead).
+func (q *Queue) Undecodable() int64 { return q.undecodable.Load() }
+
+// encodeJob marshals j without HTML escaping, so that the payload's bytes, which
+// are signed at delivery, reach the receiver exactly as ingest built them.
+func encodeJob(j webhook.Job) (string, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(j); err != nil {
+		return "", fmt.Errorf("encode job %s: %w", j.DeliveryID, err)
+	}
+	return string(bytes.TrimSuffix(b.Bytes(), []byte{'\n'})), nil
+}
+
+// Send queues the jobs with SendMessageBatch, 10 (or 256 KiB) per call.
+func (q *Queue) Send(ctx context.Context, jobs []webhook.Job) error {
+	bodies := make([]string, len(jobs))
+	for i, j := range jobs {
+		b, err := encodeJob(j)
+		if err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		bodies[i] = b
+	}
+	_, err := q.sendBodies(ctx, q.url, bodies)
+	return err
+}
+
+// sendBodies sends bodies to url and reports which were queued. The error, if any,
+// says how many were not and why.
+func (q *Queue) sendBodies(ctx context.Context, url string, bodies []string) ([]bool, error) {
+	sent := make([]bool, len(bodies))
+	var firstErr error
+	for _, batch := range batches(bodies) {
+		if err := q.sendBatch(ctx, url, bodies, batch, sent); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	failed := 0
+	for _, ok := range sent {
+		if !ok {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return sent, fmt.Errorf("send: %d of %d jobs not queued: %w", failed, len(bodies), firstErr)
+	}
+	return sent, nil
+}
+
+// batches groups the indexes of bodies into SendMessageBatch calls. A body too big
+// for any batch goes alone, and SQS decides.
+func batches(bodies []string) [][]int {
+	var out [][]int
+	var cur []int
+	size := 0
+	for i, b := range bodies {
+		if len(cur) == maxBatch || (len(cur) > 0 && size+len(b) > maxBatchBytes) {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, i)
+		size += len(b)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// sendBatch sends one batch, retrying entries SQS failed on its side; entry ids
+// are indexes into bodies.
+func (q *Queue) sendBatch(ctx context.Context, url string, bodies []string, batch []int, sent []bool) error {
+	pending := batch
+	backoff := q.sendBackoff
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		entries := make([]types.SendMessageBatchRequestEntry, len(pending))
+		for k, i := range pending {
+			entries[k] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: &bodies[i]}
+		}
+		out, err := q.api.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: entries})
+		if err != nil {
+			return err // the SDK has retried the call already
+		}
+		for _, ok := range out.Successful {
+			if i, err := strconv.Atoi(aws.ToString(ok.Id)); err == nil && i >= 0 && i < len(sent) {
+				sent[i] = true
+			}
+		}
+		var retry []int
+		for _, f := range out.Failed {
+			lastErr = fmt.Errorf("%s: %s", aws.ToString(f.Code), aws.ToString(f.Message))
+			i, err := strconv.Atoi(aws.ToString(f.Id))
+			if err == nil && !f.SenderFault {
+				retry = append(retry, i)
+			}
+		}
+		if len(retry) == 0 || attempt >= q.sendAttempts {
+			return lastErr
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		pending, backoff = retry, 2*backoff
+	}
+}
+
+// Receive long-polls for up to n (1-10) messages for up to wait (at most 20 s, in
+// whole seconds rounded up). A message whose body is not a job is skipped with a
+// warning and left alone: SQS moves it to the dead-letter queue after
+// maxReceiveCount receives, where someone can look at it.
+func (q *Queue) Receive(ctx context.Context, n int, wait time.Duration) ([]webhook.Message, error) {
+	out, err := q.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl:                    &q.url,
+		MaxNumberOfMessages:         int32(min(maxBatch, max(n, 1))),
+		WaitTimeSeconds:             int32(min(maxWaitSeconds, seconds(wait))),
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("receive: %w", err)
+	}
+	msgs := make([]webhook.Message, 0, len(out.Messages))
+	for _, m := range out.Messages {
+		j, ok := q.decode(m, q.url)
+		if !ok {
+			continue
+		}
+		attempt, err := strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
+		if err != nil || attempt < 1 {
+			attempt = 1
+		}
+		msgs = append(msgs, webhook.Message{Job: j, Receipt: aws.ToString(m.ReceiptHandle), Attempt: attempt})
+	}
+	return msgs, nil
+}
+
+func (q *Queue) decode(m types.Message, queue string) (webhook.Job, bool) {
+	var j webhook.Job
+	if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &j); err != nil {
+		q.undecodable.Add(1)
+		// The body may hold user data: log its size, not its content.
+		q.log.Warn("sqsqueue: skipping a message that is not a delivery job",
+			"queue", queue, "messageId", aws.ToString(m.MessageId), "bytes", len(aws.ToString(m.Body)), "error", err)
+		return webhook.Job{}, false
+	}
+	return j, true
+}
+
+// Ack deletes the message.
+func (q *Queue) Ack(ctx context.Context, m webhook.Message) error {
+	if _, err := q.api.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &q.url, ReceiptHandle: &m.Receipt}); err != nil {
+		return fmt.Errorf("ack job %s: %w", m.Job.DeliveryID, err)
+	}
+	return nil
+}
+
+// Retry makes the message visible again after delay, in whole seconds rounded up
+// and at most 12 h (SQS's limit). The redrive policy dead-letters it once it has
+// been received maxReceiveCount times, on the receive after that.
+func (q *Queue) Retry(ctx context.Context, m webhook.Message, delay time.Duration) error {
+	_, err := q.api.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl:          &q.url,
+		ReceiptHandle:     &m.Receipt,
+		VisibilityTimeout: int32(min(maxVisibilitySec, seconds(delay))),
+	})
+	if err != nil {
+		return fmt.Errorf("retry job %s in %v: %w", m.Job.DeliveryID, delay, err)
+	}
+	return nil
+}
+
+// seconds rounds d up to whole seconds, at least 0.
+func seconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int(min(math.Ceil(d.Seconds()), math.MaxInt32))
+}

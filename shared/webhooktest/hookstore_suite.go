@@ -1,0 +1,172 @@
+package webhooktest
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// TestHookStore runs the webhook.HookStore contract against the stores newStore
+// returns; each subtest gets a fresh, empty store.
+func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) {
+	t.Run("Empty", func(t *testing.T) {
+		hooks, err := newStore(t).ListHooks(t.Context())
+		if err != nil || len(hooks) != 0 {
+			t.Fatalf("ListHooks on an empty store = %v, %v; want none", hooks, err)
+		}
+	})
+	t.Run("RoundTrip", func(t *testing.T) {
+		s := newStore(t)
+		for _, h := range []webhook.Hook{fullHook("full"), minimalHook("minimal", 1)} {
+			mustPut(t, s, h)
+			got, err := s.GetHook(t.Context(), h.ID)
+			if err != nil {
+				t.Fatalf("GetHook(%s): %v", h.ID, err)
+			}
+			if !reflect.DeepEqual(got, h) {
+				t.Errorf("GetHook(%s)\n got %#v\nwant %#v", h.ID, got, h)
+			}
+		}
+	})
+	t.Run("PutReplaces", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, fullHook("h1"))
+		want := minimalHook("h1", 5)
+		mustPut(t, s, want)
+		got, err := s.GetHook(t.Context(), "h1")
+		if err != nil {
+			t.Fatalf("GetHook: %v", err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("after replacing, GetHook\n got %#v\nwant %#v (no field of the old hook may survive)", got, want)
+		}
+	})
+	t.Run("ListNewestFirst", func(t *testing.T) {
+		s := newStore(t)
+		for _, h := range []webhook.Hook{minimalHook("b", 1000), fullHook("c"), minimalHook("a", 2000)} {
+			mustPut(t, s, h)
+		}
+		hooks, err := s.ListHooks(t.Context())
+		if err != nil {
+			t.Fatalf("ListHooks: %v", err)
+		}
+		var ids []string
+		for _, h := range hooks {
+			ids = append(ids, h.ID)
+		}
+		if want := []string{"c", "a", "b"}; !reflect.DeepEqual(ids, want) {
+			t.Errorf("ListHooks ids = %v, want %v (createdAt descending)", ids, want)
+		}
+		if len(hooks) > 0 && !reflect.DeepEqual(hooks[0], fullHook("c")) {
+			t.Errorf("ListHooks()[0]\n got %#v\nwant %#v", hooks[0], fullHook("c"))
+		}
+	})
+	t.Run("NotFound", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, minimalHook("other", 1))
+		ctx := t.Context()
+		_, getErr := s.GetHook(ctx, "missing")
+		for name, err := range map[string]error{
+			"GetHook":    getErr,
+			"DeleteHook": s.DeleteHook(ctx, "missing"),
+			"SetEnabled": s.SetEnabled(ctx, "missing", false, "gone"),
+		} {
+			if !errors.Is(err, webhook.ErrNotFound) {
+				t.Errorf("%s(missing) error = %v, want one wrapping ErrNotFound", name, err)
+			}
+		}
+		if _, err := s.GetHook(ctx, "missing"); !errors.Is(err, webhook.ErrNotFound) {
+			t.Errorf("SetEnabled(missing) created a hook: GetHook error = %v", err)
+		}
+	})
+	t.Run("Delete", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, fullHook("h1"))
+		mustPut(t, s, minimalHook("h2", 1))
+		if err := s.DeleteHook(t.Context(), "h1"); err != nil {
+			t.Fatalf("DeleteHook: %v", err)
+		}
+		if _, err := s.GetHook(t.Context(), "h1"); !errors.Is(err, webhook.ErrNotFound) {
+			t.Errorf("GetHook after delete: error = %v, want ErrNotFound", err)
+		}
+		if err := s.DeleteHook(t.Context(), "h1"); !errors.Is(err, webhook.ErrNotFound) {
+			t.Errorf("second DeleteHook: error = %v, want ErrNotFound", err)
+		}
+		if hooks, err := s.ListHooks(t.Context()); err != nil || len(hooks) != 1 || hooks[0].ID != "h2" {
+			t.Errorf("ListHooks after delete = %v, %v; want only h2", hooks, err)
+		}
+	})
+	t.Run("SetEnabled", func(t *testing.T) {
+		s := newStore(t)
+		orig := fullHook("h1")
+		mustPut(t, s, orig)
+		steps := []struct {
+			name    string
+			enabled bool
+			reason  string
+		}{
+			{"disable with reason", false, "410 Gone"},
+			{"enable", true, ""},
+			{"disable by user", false, ""},
+		}
+		for _, st := range steps {
+			if err := s.SetEnabled(t.Context(), "h1", st.enabled, st.reason); err != nil {
+				t.Fatalf("%s: SetEnabled: %v", st.name, err)
+			}
+			got, err := s.GetHook(t.Context(), "h1")
+			if err != nil {
+				t.Fatalf("%s: GetHook: %v", st.name, err)
+			}
+			if got.Enabled != st.enabled || got.DisabledReason != st.reason {
+				t.Errorf("%s: enabled, reason = %v, %q; want %v, %q", st.name, got.Enabled, got.DisabledReason, st.enabled, st.reason)
+			}
+			want := orig
+			want.Enabled, want.DisabledReason, want.UpdatedAt = got.Enabled, got.DisabledReason, got.UpdatedAt
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: SetEnabled changed other fields\n got %#v\nwant %#v", st.name, got, want)
+			}
+		}
+	})
+}
+
+func mustPut(t *testing.T, s webhook.HookStore, h webhook.Hook) {
+	t.Helper()
+	if err := s.PutHook(t.Context(), h); err != nil {
+		t.Fatalf("PutHook(%s): %v", h.ID, err)
+	}
+}
+
+// fullHook sets every field of Hook, with values that trip naive encodings:
+// zero retries (not "unset"), an empty header value, non-ASCII text.
+func fullHook(id string) webhook.Hook {
+	zero := 0
+	return webhook.Hook{
+		ID:                   id,
+		Name:                 "Full hook – ünïcode <&>",
+		Events:               []webhook.Event{webhook.UserCreated, webhook.PostSignIn, webhook.IdentifierLockout},
+		URL:                  "https://example.com/hooks?a=1&b=2",
+		Headers:              map[string]string{"Authorization": "Bearer abc", "X-Empty": "", "x-lower": "v"},
+		SigningKey:           "key-" + id + "-0123456789abcdefghijklmnopqrstuv",
+		PreviousSigningKey:   "old-" + id + "-0123456789abcdefghijklmnopqrstuv",
+		PreviousKeyExpiresAt: 1767225600123,
+		Enabled:              true,
+		Retries:              &zero,
+		TimeoutMs:            2500,
+		DisabledReason:       "",
+		CreatedAt:            1767225600000,
+		UpdatedAt:            1767225600999,
+	}
+}
+
+// minimalHook sets only what a hand-written DynamoDB item must have.
+func minimalHook(id string, createdAt int64) webhook.Hook {
+	return webhook.Hook{
+		ID:         id,
+		Events:     []webhook.Event{webhook.RoleDeleted},
+		URL:        "https://example.org/",
+		SigningKey: "k",
+		CreatedAt:  createdAt,
+	}
+}

@@ -1,0 +1,112 @@
+package webhooktest
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// MemoryHookStore is a webhook.HookStore in memory. It copies hooks in and out, so
+// callers cannot change stored hooks behind its back.
+type MemoryHookStore struct {
+	// Now stamps UpdatedAt in SetEnabled; tests may replace it.
+	Now func() time.Time
+
+	mu    sync.Mutex
+	hooks map[string]webhook.Hook
+}
+
+var _ webhook.HookStore = (*MemoryHookStore)(nil)
+
+// NewMemoryHookStore returns an empty store.
+func NewMemoryHookStore() *MemoryHookStore {
+	return &MemoryHookStore{Now: time.Now, hooks: map[string]webhook.Hook{}}
+}
+
+// ListHooks returns every hook, newest first (ties by id).
+func (s *MemoryHookStore) ListHooks(_ context.Context) ([]webhook.Hook, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]webhook.Hook, 0, len(s.hooks))
+	for _, h := range s.hooks {
+		out = append(out, copyHook(h))
+	}
+	SortHooks(out)
+	return out, nil
+}
+
+// GetHook returns the hook with id or an error wrapping webhook.ErrNotFound.
+func (s *MemoryHookStore) GetHook(_ context.Context, id string) (webhook.Hook, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.hooks[id]
+	if !ok {
+		return webhook.Hook{}, fmt.Errorf("get hook %s: %w", id, webhook.ErrNotFound)
+	}
+	return copyHook(h), nil
+}
+
+// PutHook creates or replaces h.
+func (s *MemoryHookStore) PutHook(_ context.Context, h webhook.Hook) error {
+	if h.ID == "" {
+		return fmt.Errorf("put hook: %w", &webhook.FieldError{Record: -1, Field: "id", Reason: "is required"})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks[h.ID] = copyHook(h)
+	return nil
+}
+
+// DeleteHook removes the hook or returns an error wrapping webhook.ErrNotFound.
+func (s *MemoryHookStore) DeleteHook(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.hooks[id]; !ok {
+		return fmt.Errorf("delete hook %s: %w", id, webhook.ErrNotFound)
+	}
+	delete(s.hooks, id)
+	return nil
+}
+
+// SetEnabled sets Enabled, DisabledReason and UpdatedAt of the hook.
+func (s *MemoryHookStore) SetEnabled(_ context.Context, id string, enabled bool, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.hooks[id]
+	if !ok {
+		return fmt.Errorf("set hook %s enabled: %w", id, webhook.ErrNotFound)
+	}
+	h.Enabled, h.DisabledReason, h.UpdatedAt = enabled, reason, s.Now().UnixMilli()
+	s.hooks[id] = h
+	return nil
+}
+
+// SortHooks sorts hooks as ListHooks returns them: createdAt descending, then by id
+// so that hooks created in the same millisecond keep a stable order.
+func SortHooks(hooks []webhook.Hook) {
+	slices.SortFunc(hooks, func(a, b webhook.Hook) int {
+		return cmp.Or(cmp.Compare(b.CreatedAt, a.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// copyHook deep-copies h. An empty headers map becomes nil, as it does in the
+// stores that omit empty attributes.
+func copyHook(h webhook.Hook) webhook.Hook {
+	h.Events = slices.Clone(h.Events)
+	if len(h.Headers) == 0 {
+		h.Headers = nil
+	} else {
+		h.Headers = maps.Clone(h.Headers)
+	}
+	if h.Retries != nil {
+		r := *h.Retries
+		h.Retries = &r
+	}
+	return h
+}
