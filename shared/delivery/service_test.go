@@ -260,7 +260,9 @@ func TestSQSHandlerReportsOnlyFailures(t *testing.T) {
 
 type posterFunc func(delivery.Request) (delivery.Response, error)
 
-func (p posterFunc) Post(_ context.Context, r delivery.Request) (delivery.Response, error) { return p(r) }
+func (p posterFunc) Post(_ context.Context, r delivery.Request) (delivery.Response, error) {
+	return p(r)
+}
 
 // TestWorkerEndToEnd runs the worker over the memory queue with the real sender
 // and a loopback receiver that fails twice, then succeeds.
