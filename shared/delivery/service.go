@@ -26,6 +26,7 @@ var _ Poster = (*Sender)(nil)
 type Hooks interface {
 	hookcache.Store
 	SetEnabled(ctx context.Context, id string, enabled bool, reason string) error
+	SetFailingSince(ctx context.Context, id string, since int64) error
 }
 
 // Config wires a Service. Hooks and Poster are required.
@@ -40,6 +41,10 @@ type Config struct {
 	// Timeout is the per-attempt timeout when the hook sets none (default 10 s).
 	Timeout      time.Duration
 	HookCacheTTL time.Duration
+	// DisableAfter is how long a hook may fail without a success before the
+	// service disables it (design §5; default DefaultDisableAfter). Negative
+	// turns the rule off, and with it the tracking writes.
+	DisableAfter time.Duration
 	// MaxLoggedBody caps the request and response bodies kept in the delivery log
 	// (default 16 KiB; DynamoDB items stop at 400 KB).
 	MaxLoggedBody int
@@ -58,6 +63,11 @@ type Service struct {
 // DefaultTimeout is the per-attempt timeout of Logto (10 s).
 const DefaultTimeout = 10 * time.Second
 
+// DefaultDisableAfter is design §5's "a hook failing without a success for 5 days
+// is disabled": long enough to ride out a receiver's bad weekend and several
+// full retry schedules (about 27.6 h each).
+const DefaultDisableAfter = 5 * 24 * time.Hour
+
 // NewService returns a Service with cfg's zero fields defaulted.
 func NewService(cfg Config) *Service {
 	if len(cfg.Schedule) == 0 {
@@ -65,6 +75,9 @@ func NewService(cfg Config) *Service {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.DisableAfter == 0 {
+		cfg.DisableAfter = DefaultDisableAfter
 	}
 	if cfg.MaxLoggedBody <= 0 {
 		cfg.MaxLoggedBody = 16 << 10
@@ -164,6 +177,11 @@ func (s *Service) Deliver(ctx context.Context, m webhook.Message) Outcome {
 	if ok {
 		log.InfoContext(ctx, "delivery: delivered")
 		s.count(job.Event, metrics.DeliverySucceeded)
+		if hook.FailingSince != 0 && s.cfg.DisableAfter >= 0 {
+			// A success stops the clock. Only a hook that was failing pays this
+			// write; the happy path reads FailingSince == 0 and writes nothing.
+			s.setFailingSince(ctx, log, hook.ID, 0)
+		}
 		return Outcome{Action: Ack}
 	}
 	s.count(job.Event, metrics.DeliveryFailed)
@@ -177,6 +195,11 @@ func (s *Service) Deliver(ctx context.Context, m webhook.Message) Outcome {
 		s.hooks.Forget(hook.ID)
 		log.WarnContext(ctx, "delivery: endpoint answered 410 Gone, hook disabled")
 		s.count(job.Event, metrics.HookDisabled)
+		if hook.FailingSince != 0 {
+			// A disabled hook's clock stops, so re-enabling it gives it a
+			// full DisableAfter again.
+			s.setFailingSince(ctx, log, hook.ID, 0)
+		}
 		return Outcome{Action: Ack}
 	}
 	if postErr != nil {
@@ -184,7 +207,55 @@ func (s *Service) Deliver(ctx context.Context, m webhook.Message) Outcome {
 	} else {
 		log.WarnContext(ctx, "delivery: endpoint answered an error")
 	}
+	if s.disableIfFailing(ctx, log, &hook, now) {
+		s.count(job.Event, metrics.HookDisabled)
+		return Outcome{Action: Ack}
+	}
 	return s.retryOrDead(ctx, log, m, limit, ParseRetryAfter(resp.RetryAfter, now))
+}
+
+// disableIfFailing applies design §5's rule after a failed attempt made at now:
+// the hook's first failure since a success starts its clock (FailingSince); a
+// failure DisableAfter or more later disables the hook, and the job is dropped
+// like after a 410. It reports whether it disabled the hook. Failures while the
+// clock runs cost no write. The hook may come from the cache, up to its TTL
+// stale: a concurrent first failure elsewhere is harmless (the store keeps the
+// earliest), and a success it hides is made up by the next one.
+func (s *Service) disableIfFailing(ctx context.Context, log *slog.Logger, hook *webhook.Hook, now time.Time) bool {
+	if s.cfg.DisableAfter < 0 {
+		return false
+	}
+	if hook.FailingSince == 0 {
+		s.setFailingSince(ctx, log, hook.ID, now.UnixMilli())
+		return false
+	}
+	since := time.UnixMilli(hook.FailingSince).UTC()
+	if now.Sub(since) < s.cfg.DisableAfter {
+		return false
+	}
+	reason := "failing without a success since " + since.Format(time.RFC3339)
+	if err := s.cfg.Hooks.SetEnabled(ctx, hook.ID, false, reason); err != nil {
+		log.ErrorContext(ctx, "delivery: cannot disable failing hook", "error", err)
+		return false // retried as any failure; the next failure tries again
+	}
+	log.WarnContext(ctx, "delivery: hook failing without a success for too long, disabled",
+		"failingSince", since.Format(time.RFC3339), "disableAfter", s.cfg.DisableAfter.String())
+	// A disabled hook's clock stops, so re-enabling it gives it a full
+	// DisableAfter again. setFailingSince also forgets the cached hook, so the
+	// next job sees it disabled.
+	s.setFailingSince(ctx, log, hook.ID, 0)
+	return true
+}
+
+// setFailingSince records or clears (since == 0) the hook's failing clock and
+// forgets the cached hook, so the next job reads the new value. A failed write
+// is logged and the delivery goes on: the rule is bookkeeping and must not turn
+// a delivered webhook into a retry.
+func (s *Service) setFailingSince(ctx context.Context, log *slog.Logger, id string, since int64) {
+	if err := s.cfg.Hooks.SetFailingSince(ctx, id, since); err != nil {
+		log.ErrorContext(ctx, "delivery: cannot record when the hook started failing", "failingSince", since, "error", err)
+	}
+	s.hooks.Forget(id)
 }
 
 // attemptLimit is how many attempts the hook allows: the schedule, or fewer when

@@ -136,6 +136,38 @@ func (s *HookStore) SetEnabled(ctx context.Context, id string, enabled bool, rea
 	return nil
 }
 
+// SetFailingSince sets failingSince (since > 0) only where the item has none, in
+// one conditional UpdateItem, so concurrent deliveries cannot move the first
+// failure's time; since == 0 removes it. A failed condition returns the old item,
+// which tells "already failing" (not an error) from "no such hook" (ErrNotFound)
+// without a second read.
+func (s *HookStore) SetFailingSince(ctx context.Context, id string, since int64) error {
+	if since < 0 {
+		return fmt.Errorf("set hook %s failing since %d: negative time", id, since)
+	}
+	in := &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      hookKey(id),
+		UpdateExpression:         aws.String("REMOVE #f"),
+		ConditionExpression:      aws.String("attribute_exists(#id)"),
+		ExpressionAttributeNames: map[string]string{"#id": "id", "#f": "failingSince"},
+	}
+	if since > 0 {
+		in.UpdateExpression = aws.String("SET #f = :f")
+		in.ConditionExpression = aws.String("attribute_exists(#id) AND attribute_not_exists(#f)")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":f": &types.AttributeValueMemberN{Value: fmt.Sprint(since)}}
+		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	}
+	_, err := s.db.UpdateItem(ctx, in)
+	if ccf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok && since > 0 && len(ccf.Item) > 0 {
+		return nil // the hook exists and is already failing: the first failure wins
+	}
+	if err != nil {
+		return fmt.Errorf("set hook %s failing since %d: %w", id, since, notFound(err))
+	}
+	return nil
+}
+
 func hookKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: id}}
 }

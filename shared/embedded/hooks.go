@@ -113,6 +113,35 @@ func (d *DB) SetEnabled(ctx context.Context, id string, enabled bool, reason str
 	return nil
 }
 
+// SetFailingSince sets FailingSince if the hook has none (since > 0) or clears
+// it (since == 0), and nothing else. Like SetEnabled, the read and the write
+// share one transaction under SQLite's write lock, so the first failure wins.
+func (d *DB) SetFailingSince(ctx context.Context, id string, since int64) error {
+	if since < 0 {
+		return fmt.Errorf("set hook %s failing since %d: negative time", id, since)
+	}
+	err := d.write(ctx, func(tx *sql.Tx) error {
+		h, err := getHook(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if since == h.FailingSince || since != 0 && h.FailingSince != 0 {
+			return nil // nothing to change, or already failing: the first failure wins
+		}
+		h.FailingSince = since
+		doc, err := json.Marshal(h)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `update hooks set doc = ? where id = ?`, string(doc), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set hook %s failing since %d: %w", id, since, err)
+	}
+	return nil
+}
+
 // querier is what getHook needs of *sql.DB and *sql.Tx.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row

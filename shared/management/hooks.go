@@ -184,8 +184,10 @@ func (h *handler) updateHook(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	if in.enabled != nil {
 		hook.Enabled = *in.enabled
-		// A user's choice supersedes the service's reason for disabling.
+		// A user's choice supersedes the service's reason for disabling, and
+		// restarts the 5-day failure clock.
 		hook.DisabledReason = ""
+		hook.FailingSince = 0
 	}
 	hook.UpdatedAt = h.now().UnixMilli()
 	if err := h.validateHook(r, &hook, in.config != nil); err != nil {

@@ -540,3 +540,17 @@ func TestDeleteHook(t *testing.T) {
 	}
 	wantErr(t, f.do(t, http.MethodDelete, "/hooks/h1", ""), 404, "entity.not_found", "")
 }
+
+func TestReenableClearsFailureClock(t *testing.T) {
+	f := newFixture(t)
+	h := f.put(t, "h1", func(h *webhook.Hook) {
+		h.Enabled, h.DisabledReason, h.FailingSince = false, "failing without a success since ...", 1_000
+	})
+	if w := f.do(t, "PATCH", "/hooks/"+h.ID, `{"enabled":true}`); w.Code != 200 {
+		t.Fatalf("PATCH: %d %s", w.Code, w.Body)
+	}
+	got := f.stored(t)[0]
+	if !got.Enabled || got.DisabledReason != "" || got.FailingSince != 0 {
+		t.Errorf("re-enabled hook %+v: want enabled, no reason, no failure clock", got)
+	}
+}

@@ -37,8 +37,13 @@ type Hook struct {
 	// DisabledReason says why the service disabled the hook (410 Gone, failing for
 	// days); empty when a user disabled it or it is enabled.
 	DisabledReason string `json:"disabledReason,omitempty" dynamodbav:"disabledReason,omitempty"`
-	CreatedAt      int64  `json:"createdAt" dynamodbav:"createdAt"`
-	UpdatedAt      int64  `json:"updatedAt,omitempty" dynamodbav:"updatedAt,omitempty"`
+	// FailingSince (epoch ms) is when the first failed attempt since the last
+	// success was made; 0 while the hook succeeds. The delivery service sets and
+	// clears it (HookStore.SetFailingSince) and disables a hook that has been
+	// failing for too long (design §5: 5 days).
+	FailingSince int64 `json:"failingSince,omitempty" dynamodbav:"failingSince,omitempty"`
+	CreatedAt    int64 `json:"createdAt" dynamodbav:"createdAt"`
+	UpdatedAt    int64 `json:"updatedAt,omitempty" dynamodbav:"updatedAt,omitempty"`
 }
 
 // Subscribed reports whether the hook is enabled and listens to e.

@@ -21,6 +21,12 @@ type HookStore interface {
 	// DisabledReason, "" when enabling) without a read-modify-write race with
 	// other fields. Unknown id: an error wrapping ErrNotFound.
 	SetEnabled(ctx context.Context, id string, enabled bool, reason string) error
+	// SetFailingSince records when a hook started failing (epoch ms). since > 0
+	// sets FailingSince only if the hook has none yet, in one conditional write,
+	// so the first failure wins over concurrent deliveries; since == 0 clears it.
+	// No other field changes (UpdatedAt neither: this is not a user's edit).
+	// Unknown id: an error wrapping ErrNotFound.
+	SetFailingSince(ctx context.Context, id string, since int64) error
 }
 
 // Result is the outcome of a delivery attempt as Logto's logs name it.

@@ -69,16 +69,18 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 		ctx := t.Context()
 		_, getErr := s.GetHook(ctx, "missing")
 		for name, err := range map[string]error{
-			"GetHook":    getErr,
-			"DeleteHook": s.DeleteHook(ctx, "missing"),
-			"SetEnabled": s.SetEnabled(ctx, "missing", false, "gone"),
+			"GetHook":            getErr,
+			"DeleteHook":         s.DeleteHook(ctx, "missing"),
+			"SetEnabled":         s.SetEnabled(ctx, "missing", false, "gone"),
+			"SetFailingSince":    s.SetFailingSince(ctx, "missing", 1767225600000),
+			"SetFailingSince(0)": s.SetFailingSince(ctx, "missing", 0),
 		} {
 			if !errors.Is(err, webhook.ErrNotFound) {
 				t.Errorf("%s(missing) error = %v, want one wrapping ErrNotFound", name, err)
 			}
 		}
 		if _, err := s.GetHook(ctx, "missing"); !errors.Is(err, webhook.ErrNotFound) {
-			t.Errorf("SetEnabled(missing) created a hook: GetHook error = %v", err)
+			t.Errorf("SetEnabled or SetFailingSince(missing) created a hook: GetHook error = %v", err)
 		}
 	})
 	t.Run("Delete", func(t *testing.T) {
@@ -129,6 +131,39 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 			}
 		}
 	})
+	t.Run("SetFailingSince", func(t *testing.T) {
+		s := newStore(t)
+		orig := fullHook("h1") // already failing since 1767225600500
+		mustPut(t, s, orig)
+		steps := []struct {
+			name  string
+			since int64
+			want  int64
+		}{
+			{"set while failing keeps the first value", 1767225601000, orig.FailingSince},
+			{"clear", 0, 0},
+			{"clear again", 0, 0},
+			{"set", 1767225602000, 1767225602000},
+			{"set again keeps the first value", 1767225603000, 1767225602000},
+		}
+		for _, st := range steps {
+			if err := s.SetFailingSince(t.Context(), "h1", st.since); err != nil {
+				t.Fatalf("%s: SetFailingSince(%d): %v", st.name, st.since, err)
+			}
+			got, err := s.GetHook(t.Context(), "h1")
+			if err != nil {
+				t.Fatalf("%s: GetHook: %v", st.name, err)
+			}
+			if got.FailingSince != st.want {
+				t.Errorf("%s: SetFailingSince(%d): failingSince = %d, want %d", st.name, st.since, got.FailingSince, st.want)
+			}
+			want := orig
+			want.FailingSince = got.FailingSince
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: SetFailingSince changed other fields\n got %#v\nwant %#v", st.name, got, want)
+			}
+		}
+	})
 }
 
 func mustPut(t *testing.T, s webhook.HookStore, h webhook.Hook) {
@@ -155,6 +190,7 @@ func fullHook(id string) webhook.Hook {
 		Retries:              &zero,
 		TimeoutMs:            2500,
 		DisabledReason:       "",
+		FailingSince:         1767225600500,
 		CreatedAt:            1767225600000,
 		UpdatedAt:            1767225600999,
 	}

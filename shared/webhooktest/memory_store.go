@@ -87,6 +87,25 @@ func (s *MemoryHookStore) SetEnabled(_ context.Context, id string, enabled bool,
 	return nil
 }
 
+// SetFailingSince sets FailingSince if the hook has none (since > 0) or clears
+// it (since == 0), leaving every other field alone.
+func (s *MemoryHookStore) SetFailingSince(_ context.Context, id string, since int64) error {
+	if since < 0 {
+		return fmt.Errorf("set hook %s failing since %d: negative time", id, since)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.hooks[id]
+	if !ok {
+		return fmt.Errorf("set hook %s failing since: %w", id, webhook.ErrNotFound)
+	}
+	if since == 0 || h.FailingSince == 0 {
+		h.FailingSince = since
+		s.hooks[id] = h
+	}
+	return nil
+}
+
 // SortHooks sorts hooks as ListHooks returns them: createdAt descending, then by id
 // so that hooks created in the same millisecond keep a stable order.
 func SortHooks(hooks []webhook.Hook) {
