@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Starts moto in server mode (SQS and DynamoDB over their real wire protocols) on
 # 127.0.0.1 and a free port. Source it after tools.sh; it exports AWS_ENDPOINT_URL and
-# fake credentials, and registers stop_emulators for the caller's EXIT trap.
-set -euo pipefail
+# fake credentials, and defines stop_emulators for the caller's EXIT trap. It sets no shell
+# options, so it is safe to source interactively; it returns non-zero if moto won't start.
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -21,11 +21,12 @@ stop_emulators() {
 for _ in $(seq 1 100); do
   if curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null 2>&1; then break; fi
   if ! kill -0 "$MOTO_PID" 2>/dev/null; then
-    echo "emulators: moto exited; its log:" >&2; cat "$MOTO_LOG" >&2; exit 1
+    echo "emulators: moto exited; its log:" >&2; cat "$MOTO_LOG" >&2; return 1 2>/dev/null || exit 1
   fi
   sleep 0.2
 done
-curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null || { echo "emulators: moto did not start; log in $MOTO_LOG" >&2; exit 1; }
+curl -fsS "http://127.0.0.1:$MOTO_PORT/moto-api/" >/dev/null ||
+  { echo "emulators: moto did not start; log in $MOTO_LOG" >&2; stop_emulators; return 1 2>/dev/null || exit 1; }
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
 export WEBHOOKS_TEST_AWS_ENDPOINT="$AWS_ENDPOINT_URL"

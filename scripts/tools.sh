@@ -2,8 +2,8 @@
 # Installs, pinned and cached under .cache/, every tool `make test` needs on a fresh
 # machine: a Python virtualenv with moto (SQS and DynamoDB emulator), aws-sam-cli and
 # cfn-lint; the AWS Lambda Runtime Interface Emulator; staticcheck. Source it: it
-# exports PATH and the variables the tests read.
-set -euo pipefail
+# exports PATH and the variables the tests read. It sets no shell options, so it is safe
+# to source in an interactive shell; it returns non-zero if an install fails.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE="$ROOT/.cache"
@@ -20,9 +20,9 @@ ensure_venv() {
   want=$(sha256sum "$PY_REQS" | cut -d' ' -f1)
   if ! stamp_ok "$CACHE/venv/.reqs" "$want"; then
     echo "tools: installing Python tools into .cache/venv (first run takes a few minutes)" >&2
-    python3 -m venv "$CACHE/venv"
-    "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check -r "$PY_REQS"
-    echo "$want" >"$CACHE/venv/.reqs"
+    python3 -m venv "$CACHE/venv" &&
+      "$CACHE/venv/bin/pip" install --quiet --disable-pip-version-check -r "$PY_REQS" &&
+      echo "$want" >"$CACHE/venv/.reqs"
   fi
 }
 
@@ -30,14 +30,16 @@ ensure_go_tool() { # name module version
   local name=$1 mod=$2 ver=$3
   if ! stamp_ok "$CACHE/bin/.$name" "$ver" || [ ! -x "$CACHE/bin/$name" ]; then
     echo "tools: installing $name $ver" >&2
-    GOBIN="$CACHE/bin" go install "$mod@$ver"
-    echo "$ver" >"$CACHE/bin/.$name"
+    GOBIN="$CACHE/bin" go install "$mod@$ver" &&
+      echo "$ver" >"$CACHE/bin/.$name"
   fi
 }
 
-ensure_venv
-ensure_go_tool aws-lambda-rie github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie "$RIE_VERSION"
-ensure_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION"
+ensure_venv || { echo "tools: Python tools failed to install (see above)" >&2; return 1 2>/dev/null || exit 1; }
+ensure_go_tool aws-lambda-rie github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie "$RIE_VERSION" ||
+  { echo "tools: aws-lambda-rie failed to install" >&2; return 1 2>/dev/null || exit 1; }
+ensure_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION" ||
+  { echo "tools: staticcheck failed to install" >&2; return 1 2>/dev/null || exit 1; }
 
 export PATH="$CACHE/bin:$CACHE/venv/bin:$PATH"
 export WEBHOOKS_TEST_RIE="$CACHE/bin/aws-lambda-rie"
