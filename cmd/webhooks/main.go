@@ -34,6 +34,11 @@ func newRootCmd() *cobra.Command {
 		newEventsCmd(),
 		newSignCmd(),
 		newVerifyCmd(),
+		newDevCmd(),
+		newHooksCmd(),
+		newDeliveriesCmd(),
+		newDLQCmd(),
+		newSendCmd(),
 	)
 	return root
 }

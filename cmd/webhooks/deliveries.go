@@ -1,0 +1,114 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/logto-webhooks/webhooks/shared/delivery"
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+func newDeliveriesCmd() *cobra.Command {
+	var b backendFlags
+	cmd := &cobra.Command{
+		Use:   "deliveries",
+		Short: "Read the delivery log: every attempt, with status, latency and error",
+	}
+	b.register(cmd)
+	cmd.AddCommand(newDeliveriesListCmd(&b))
+	return cmd
+}
+
+func newDeliveriesListCmd(b *backendFlags) *cobra.Command {
+	var (
+		hookID string
+		failed bool
+		since  time.Duration
+		limit  int
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "list --hook ID [--failed] [--since 24h]",
+		Short: "List a hook's delivery attempts, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if hookID == "" {
+				return errors.New("--hook is required (webhooks hooks list shows the ids)")
+			}
+			if since <= 0 {
+				return errors.New("--since must be positive, e.g. 24h")
+			}
+			be, err := b.open(cmd, needHooks|needLog)
+			if err != nil {
+				return err
+			}
+			defer be.Close()
+			ctx := cmd.Context()
+			entries, err := be.log.Query(ctx, webhook.LogQuery{HookID: hookID, Since: cliNow().Add(-since), FailedOnly: failed, Limit: limit})
+			if err != nil {
+				return err
+			}
+			if len(entries) == 0 {
+				// The log outlives a deleted hook; only an empty answer for an
+				// unknown id is worth calling out.
+				if _, err := be.hooks.GetHook(ctx, hookID); errors.Is(err, webhook.ErrNotFound) {
+					return fmt.Errorf("no hook with id %q in %s (webhooks hooks list shows the ids)", hookID, be.where)
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				if entries == nil {
+					entries = []webhook.LogEntry{}
+				}
+				return writeJSON(out, entries)
+			}
+			if len(entries) == 0 {
+				what := "deliveries"
+				if failed {
+					what = "failed deliveries"
+				}
+				_, err := fmt.Fprintf(out, "No %s of hook %s in the last %s.\n", what, hookID, delivery.Schedule{since})
+				return err
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tEVENT\tATTEMPT\tRESULT\tSTATUS\tLATENCY\tDELIVERY ID\tERROR")
+			for _, e := range entries {
+				status := "-"
+				if e.Status != 0 {
+					status = fmt.Sprint(e.Status)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%dms\t%s\t%s\n", formatMillis(e.CreatedAt), e.Event, e.Attempt,
+					e.Result, status, e.LatencyMs, e.DeliveryID, oneLine(e.Error, 80))
+			}
+			return tw.Flush()
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&hookID, "hook", "", "the hook's id (required)")
+	fs.BoolVar(&failed, "failed", false, "only failed attempts")
+	fs.DurationVar(&since, "since", 24*time.Hour, "how far back to look")
+	fs.IntVar(&limit, "limit", 100, "at most this many attempts (0: all)")
+	fs.BoolVar(&asJSON, "json", false, "print a JSON array of log entries (with request and response bodies)")
+	return cmd
+}
+
+// oneLine flattens s and cuts it to n runes for a table cell.
+func oneLine(s string, n int) string {
+	r := []rune(s)
+	for i, c := range r {
+		if c == '\n' || c == '\r' || c == '\t' {
+			r[i] = ' '
+		}
+	}
+	if len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	if len(r) == 0 {
+		return "-"
+	}
+	return string(r)
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/logto-webhooks/webhooks/shared/delivery"
+	"github.com/logto-webhooks/webhooks/shared/devserver"
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// exampleRecord is the record the banner and the README's quick start post: a
+// user created through the Management API, which fires User.Created.
+const exampleRecord = `{"records":[{"type":"managementApi","id":"req-1","method":"POST","path":"/api/users","status":200,"responseBody":{"id":"u1","username":"alice","primaryEmail":"alice@example.com"}}]}`
+
+func newDevCmd() *cobra.Command {
+	var (
+		cfg      devserver.Config
+		schedule string
+		allow    string
+		verbose  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run ingest, delivery and hook management on this machine (SQLite, no AWS)",
+		Long: `dev runs the whole pipeline in one process on an embedded SQLite file: POST /events
+(ingest, as the Lambda), delivery workers with the retry schedule and dead-letter queue,
+and Logto's hook management API under /hooks and /api/hooks. It listens on 127.0.0.1.
+
+--demo also starts a receiver on 127.0.0.1 that verifies both signatures of every
+delivery and prints it, and points a hook named "demo" (created once, then reused) at it.
+
+Ctrl-C (or SIGTERM) stops taking requests, lets deliveries in flight finish and exits.
+Jobs live in the database from the moment POST /events answers 202: after a crash or
+kill -9, the next start delivers them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if cfg.Schedule, err = delivery.ParseSchedule(schedule); err != nil {
+				return fmt.Errorf("--retry-schedule: %w", err)
+			}
+			if cfg.AllowPrivate, err = delivery.ParseCIDRs(allow); err != nil {
+				return fmt.Errorf("--allow-private: %w", err)
+			}
+			if cfg.Workers < 1 {
+				return fmt.Errorf("--workers must be at least 1")
+			}
+			level := slog.LevelInfo
+			if verbose {
+				level = slog.LevelDebug
+			}
+			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			cfg.DemoOut = cmd.OutOrStdout()
+			srv, err := devserver.Open(cfg)
+			if err != nil {
+				return err
+			}
+			banner(cmd.OutOrStdout(), srv, cfg.DBPath)
+			return srv.Run(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&cfg.Addr, "addr", devserver.DefaultAddr, "listen address (keep it on loopback: the management API has no authentication)")
+	fs.StringVar(&cfg.DBPath, "db", devserver.DefaultDBPath, "the SQLite file holding hooks, queue and delivery log")
+	fs.BoolVar(&cfg.Demo, "demo", false, "start a receiver that verifies and prints deliveries, with a hook pointing at it")
+	fs.StringVar(&schedule, "retry-schedule", delivery.DefaultSchedule.String(), "delays before each attempt, the first 0s; its length is the attempt count")
+	fs.StringVar(&allow, "allow-private", "", "non-public destinations hooks may use, CIDR,... (e.g. 127.0.0.1 or 10.0.0.0/8)")
+	fs.IntVar(&cfg.Workers, "workers", devserver.DefaultWorkers, "deliveries in flight at once")
+	fs.DurationVar(&cfg.Visibility, "visibility-timeout", 60*time.Second, "how long a job being delivered is hidden; after a crash it is retried then (keep it above the delivery timeout)")
+	fs.BoolVar(&verbose, "verbose", false, "debug logs")
+	return cmd
+}
+
+// banner tells the reader where everything is and what to try. It never shows
+// signing keys: `webhooks hooks get ID` does, when asked.
+func banner(w io.Writer, srv *devserver.Server, db string) {
+	fmt.Fprintf(w, "webhooks dev listening on %s (database %s)\n", srv.URL, db)
+	fmt.Fprintf(w, "  POST %s/events       ingest records\n", srv.URL)
+	fmt.Fprintf(w, "       %s/hooks        hook management (Logto's API; also under /api/hooks)\n", srv.URL)
+	fmt.Fprintf(w, "  GET  %s/healthz\n", srv.URL)
+	fmt.Fprintf(w, "  retry schedule %s (%d attempts), %d workers\n", srv.Schedule, srv.Schedule.Attempts(), srv.Workers)
+	if srv.Demo != nil {
+		fmt.Fprintf(w, "demo receiver on %s: hook %q (%s) gets all %d events;\n", srv.Demo.URL, devserver.DemoHookName, srv.Demo.Hook.ID, len(webhook.Catalog()))
+		fmt.Fprintln(w, "  it verifies both signatures of every delivery and prints it here.")
+	}
+	fmt.Fprintf(w, "Try:\n  curl -sS %s/events -H 'content-type: application/json' \\\n    -d '%s'\n", srv.URL, exampleRecord)
+	fmt.Fprintln(w, "Ctrl-C stops; queued jobs stay in the database for the next start.")
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+func newDLQCmd() *cobra.Command {
+	var b backendFlags
+	cmd := &cobra.Command{
+		Use:   "dlq",
+		Short: "Inspect the dead-letter queue and move its jobs back for delivery",
+		Long: `Jobs land in the dead-letter queue after every attempt of the retry schedule (or of
+their hook's retries) failed. Fix the receiver, then redrive them: they are delivered
+again from the first attempt, with the same webhook-id.`,
+	}
+	b.register(cmd)
+	cmd.AddCommand(newDLQListCmd(&b), newDLQRedriveCmd(&b))
+	return cmd
+}
+
+// deadFilter reads --hook and --event.
+func deadFilter(hookID, event string) (webhook.DeadFilter, error) {
+	f := webhook.DeadFilter{HookID: hookID}
+	if event != "" {
+		e, err := webhook.ParseEvent(event)
+		if err != nil {
+			return f, fmt.Errorf("--event: %w", err)
+		}
+		f.Event = e
+	}
+	return f, nil
+}
+
+func newDLQListCmd(b *backendFlags) *cobra.Command {
+	var (
+		hookID, event string
+		limit         int
+		asJSON        bool
+	)
+	cmd := &cobra.Command{
+		Use:   "list [--hook ID] [--event E]",
+		Short: "List dead-lettered jobs, oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := deadFilter(hookID, event)
+			if err != nil {
+				return err
+			}
+			be, err := b.open(cmd, needDead)
+			if err != nil {
+				return err
+			}
+			defer be.Close()
+			jobs, err := be.dead.ListDead(cmd.Context(), f, limit)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				if jobs == nil {
+					jobs = []webhook.Job{}
+				}
+				return writeJSON(out, jobs)
+			}
+			if len(jobs) == 0 {
+				_, err := fmt.Fprintln(out, "The dead-letter queue holds no matching jobs.")
+				return err
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "DELIVERY ID\tEVENT\tHOOK\tATTEMPTS\tEVENT ID")
+			for _, j := range jobs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", j.DeliveryID, j.Event, j.HookID, j.Attempt, j.EventID)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(out, "%d %s. Move %s back with: webhooks dlq redrive%s\n", len(jobs), plural(len(jobs), "job", "jobs"), plural(len(jobs), "it", "them"), filterArgs(hookID, event))
+			return err
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&hookID, "hook", "", "only jobs of this hook")
+	fs.StringVar(&event, "event", "", "only jobs of this event")
+	fs.IntVar(&limit, "limit", 0, "at most this many jobs (0: all)")
+	fs.BoolVar(&asJSON, "json", false, "print a JSON array of jobs (with payloads)")
+	return cmd
+}
+
+func newDLQRedriveCmd(b *backendFlags) *cobra.Command {
+	var (
+		hookID, event string
+		yes           bool
+	)
+	cmd := &cobra.Command{
+		Use:   "redrive [--hook ID] [--event E] [--yes]",
+		Short: "Move dead-lettered jobs back to the delivery queue",
+		Long: `redrive moves the matching jobs (all by default) back to the delivery queue, where
+they get the whole retry schedule again. On a terminal it asks first (skip with --yes)
+and shows progress; it always ends with the number of jobs moved.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := deadFilter(hookID, event)
+			if err != nil {
+				return err
+			}
+			be, err := b.open(cmd, needDead)
+			if err != nil {
+				return err
+			}
+			defer be.Close()
+			ctx := cmd.Context()
+			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			ask, showProgress := !yes && isTerminal(cmd.InOrStdin()), isTerminal(errOut)
+			total := -1
+			if ask || showProgress {
+				jobs, err := be.dead.ListDead(ctx, f, 0)
+				if err != nil {
+					return err
+				}
+				total = len(jobs)
+				if total == 0 {
+					_, err := fmt.Fprintln(out, "The dead-letter queue holds no matching jobs; nothing moved.")
+					return err
+				}
+			}
+			if ask {
+				fmt.Fprintf(errOut, "Move %d dead-lettered %s%s back to the delivery queue of %s? [y/N] ",
+					total, plural(total, "job", "jobs"), filterText(hookID, event), be.where)
+				if !confirmed(cmd.InOrStdin()) {
+					_, err := fmt.Fprintln(out, "Aborted; nothing moved.")
+					return err
+				}
+			}
+			var progress func(int)
+			if showProgress {
+				progress = func(n int) { fmt.Fprintf(errOut, "\r%s", bar(n, total, 30)) }
+			}
+			moved, err := be.dead.Redrive(ctx, f, progress)
+			if showProgress && moved > 0 {
+				fmt.Fprintln(errOut)
+			}
+			if err != nil {
+				return fmt.Errorf("%w (%d moved before the failure)", err, moved)
+			}
+			_, err = fmt.Fprintf(out, "Moved %d %s back to the delivery queue.\n", moved, plural(moved, "job", "jobs"))
+			return err
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&hookID, "hook", "", "only jobs of this hook")
+	fs.StringVar(&event, "event", "", "only jobs of this event")
+	fs.BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	return cmd
+}
+
+func confirmed(in io.Reader) bool {
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true
+	}
+	return false
+}
+
+// bar draws "[=====>    ] 12/40"; the total can grow if jobs arrive meanwhile.
+func bar(n, total, width int) string {
+	total = max(total, n, 1)
+	filled := n * width / total
+	return fmt.Sprintf("[%s%s] %d/%d", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), n, total)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func filterArgs(hookID, event string) string {
+	s := ""
+	if hookID != "" {
+		s += " --hook " + hookID
+	}
+	if event != "" {
+		s += " --event " + event
+	}
+	return s
+}
+
+func filterText(hookID, event string) string {
+	var parts []string
+	if hookID != "" {
+		parts = append(parts, "of hook "+hookID)
+	}
+	if event != "" {
+		parts = append(parts, "of event "+event)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
