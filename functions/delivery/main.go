@@ -4,7 +4,7 @@ package main
 
 import (
 	"context"
-	"log/slog"
+	"errors"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -15,48 +15,30 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/config"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/dynamo"
-	"github.com/logto-webhooks/webhooks/shared/hookcache"
 	"github.com/logto-webhooks/webhooks/shared/metrics"
 	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
 )
 
 func main() {
 	env := config.FromOS()
-	hooksTable := env.Required(config.EnvHooksTable)
-	logTable := env.Required(config.EnvDeliveriesTable)
-	queueURL := env.Required(config.EnvQueueURL)
-	schedule := config.Parse(env, config.EnvRetrySchedule, delivery.DefaultSchedule, delivery.ParseSchedule)
-	allow := config.Parse(env, config.EnvAllowPrivate, nil, delivery.ParseCIDRs)
-	logTTL := env.Duration(config.EnvDeliveryLogTTL, dynamo.DefaultTTL)
-	sender := delivery.SenderConfig{
-		Policy:    delivery.Policy{AllowPrivate: allow},
-		UserAgent: env.String(config.EnvUserAgent, ""),
-		Timeout:   env.Duration(config.EnvDeliveryTimeout, delivery.DefaultTimeout),
-	}
-	cacheTTL := env.Duration(config.EnvHookCacheTTL, hookcache.DefaultTTL)
-	concurrency := env.Int(config.EnvBatchConcurrency, 10)
-	namespace := env.String(config.EnvMetricsNamespace, metrics.DefaultNamespace)
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: env.LogLevel()}))
-	if err := env.Err(); err != nil {
-		log.Error("delivery: bad configuration", "error", err)
-		os.Exit(1)
-	}
+	log := env.Logger()
+	set := config.LoadDelivery(env)
 	cfg, err := awsconfig.Load(context.Background())
-	if err != nil {
-		log.Error("delivery: AWS configuration", "error", err)
+	if err = errors.Join(env.Err(), err); err != nil {
+		log.Error("delivery: cannot start", "error", err)
 		os.Exit(1)
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	svc := delivery.NewService(delivery.Config{
-		Hooks:        dynamo.NewHookStore(db, hooksTable),
-		Log:          dynamo.NewDeliveryLog(db, logTable, logTTL),
-		Poster:       delivery.NewSender(sender),
-		Schedule:     schedule,
-		Timeout:      sender.Timeout,
-		HookCacheTTL: cacheTTL,
+		Hooks:        dynamo.NewHookStore(db, set.HooksTable),
+		Log:          dynamo.NewDeliveryLog(db, set.DeliveriesTable, set.LogTTL),
+		Poster:       delivery.NewSender(set.Sender),
+		Schedule:     set.Schedule,
+		Timeout:      set.Sender.Timeout,
+		HookCacheTTL: set.HookCacheTTL,
 		Logger:       log,
-		Metrics:      metrics.New(os.Stdout, namespace),
+		Metrics:      metrics.New(os.Stdout, set.MetricsNamespace),
 	})
-	queue := sqsqueue.New(sqs.NewFromConfig(cfg), queueURL, "")
-	lambda.Start(delivery.NewSQSHandler(svc, queue, concurrency, log).Handle)
+	queue := sqsqueue.New(sqs.NewFromConfig(cfg), set.QueueURL, "")
+	lambda.Start(delivery.NewSQSHandler(svc, queue, set.Concurrency, log).Handle)
 }

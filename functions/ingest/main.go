@@ -4,7 +4,7 @@ package main
 
 import (
 	"context"
-	"log/slog"
+	"errors"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -14,7 +14,6 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/awsconfig"
 	"github.com/logto-webhooks/webhooks/shared/config"
 	"github.com/logto-webhooks/webhooks/shared/dynamo"
-	"github.com/logto-webhooks/webhooks/shared/hookcache"
 	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/metrics"
 	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
@@ -22,26 +21,19 @@ import (
 
 func main() {
 	env := config.FromOS()
-	hooksTable := env.Required(config.EnvHooksTable)
-	queueURL := env.Required(config.EnvQueueURL)
-	ttl := env.Duration(config.EnvHookCacheTTL, hookcache.DefaultTTL)
-	namespace := env.String(config.EnvMetricsNamespace, metrics.DefaultNamespace)
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: env.LogLevel()}))
-	if err := env.Err(); err != nil {
-		log.Error("ingest: bad configuration", "error", err)
-		os.Exit(1)
-	}
+	log := env.Logger()
+	set := config.LoadIngest(env)
 	cfg, err := awsconfig.Load(context.Background())
-	if err != nil {
-		log.Error("ingest: AWS configuration", "error", err)
+	if err = errors.Join(env.Err(), err); err != nil {
+		log.Error("ingest: cannot start", "error", err)
 		os.Exit(1)
 	}
 	svc := ingest.New(ingest.Config{
-		Hooks:        dynamo.NewHookStore(dynamodb.NewFromConfig(cfg), hooksTable),
-		Queue:        sqsqueue.New(sqs.NewFromConfig(cfg), queueURL, ""),
-		HookCacheTTL: ttl,
+		Hooks:        dynamo.NewHookStore(dynamodb.NewFromConfig(cfg), set.HooksTable),
+		Queue:        sqsqueue.New(sqs.NewFromConfig(cfg), set.QueueURL, ""),
+		HookCacheTTL: set.HookCacheTTL,
 		Logger:       log,
-		Metrics:      metrics.New(os.Stdout, namespace),
+		Metrics:      metrics.New(os.Stdout, set.MetricsNamespace),
 	})
 	lambda.Start(svc.HandleLambda)
 }

@@ -128,3 +128,9 @@ func (e *Env) LogLevel() slog.Level {
 	}
 	return l
 }
+
+// Logger returns the functions' logger: JSON lines on stderr at LOG_LEVEL, which
+// Lambda's JSON log format passes through unchanged.
+func (e *Env) Logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: e.LogLevel()}))
+}

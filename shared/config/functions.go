@@ -1,0 +1,55 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/delivery"
+	"github.com/logto-webhooks/webhooks/shared/dynamo"
+	"github.com/logto-webhooks/webhooks/shared/hookcache"
+	"github.com/logto-webhooks/webhooks/shared/metrics"
+)
+
+// Ingest holds the ingest function's settings.
+type Ingest struct {
+	HooksTable, QueueURL, MetricsNamespace string
+	HookCacheTTL                           time.Duration
+}
+
+// LoadIngest reads the ingest function's settings; problems collect in e.Err.
+func LoadIngest(e *Env) Ingest {
+	return Ingest{
+		HooksTable:       e.Required(EnvHooksTable),
+		QueueURL:         e.Required(EnvQueueURL),
+		HookCacheTTL:     e.Duration(EnvHookCacheTTL, hookcache.DefaultTTL),
+		MetricsNamespace: e.String(EnvMetricsNamespace, metrics.DefaultNamespace),
+	}
+}
+
+// Delivery holds the delivery function's settings.
+type Delivery struct {
+	HooksTable, DeliveriesTable, QueueURL, MetricsNamespace string
+	Schedule                                                delivery.Schedule
+	Sender                                                  delivery.SenderConfig
+	LogTTL, HookCacheTTL                                    time.Duration
+	Concurrency                                             int
+}
+
+// LoadDelivery reads the delivery function's settings; problems collect in e.Err.
+func LoadDelivery(e *Env) Delivery {
+	return Delivery{
+		HooksTable:      e.Required(EnvHooksTable),
+		DeliveriesTable: e.Required(EnvDeliveriesTable),
+		QueueURL:        e.Required(EnvQueueURL),
+		Schedule:        Parse(e, EnvRetrySchedule, delivery.DefaultSchedule, delivery.ParseSchedule),
+		Sender: delivery.SenderConfig{
+			Policy:    delivery.Policy{AllowPrivate: Parse(e, EnvAllowPrivate, []netip.Prefix(nil), delivery.ParseCIDRs)},
+			UserAgent: e.String(EnvUserAgent, ""),
+			Timeout:   e.Duration(EnvDeliveryTimeout, delivery.DefaultTimeout),
+		},
+		LogTTL:           e.Duration(EnvDeliveryLogTTL, dynamo.DefaultTTL),
+		HookCacheTTL:     e.Duration(EnvHookCacheTTL, hookcache.DefaultTTL),
+		Concurrency:      e.Int(EnvBatchConcurrency, 10),
+		MetricsNamespace: e.String(EnvMetricsNamespace, metrics.DefaultNamespace),
+	}
+}
