@@ -2,7 +2,7 @@
 GO ?= go
 GOFLAGS_LAMBDA = -tags lambda.norpc -trimpath -ldflags="-s -w" -buildvcs=false
 
-.PHONY: test dev build fuzz bench lint clean build-IngestFunction build-DeliveryFunction
+.PHONY: test dev build fuzz bench soak lint clean build-IngestFunction build-DeliveryFunction
 
 test:
 	./scripts/test.sh
@@ -18,6 +18,12 @@ lint:
 
 fuzz:
 	./scripts/fuzz.sh
+
+bench:
+	./scripts/bench.sh
+
+soak:
+	./scripts/soak.sh
 
 # sam build runs these with ARTIFACTS_DIR set (template.yaml: BuildMethod makefile).
 build-IngestFunction:

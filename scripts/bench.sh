@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The benchmarks (`make bench`): installs the pinned tools (moto, the Lambda Runtime
+# Interface Emulator), starts moto on loopback, runs the bench driver and writes
+# docs/benchmarks.md. Prints one line per figure. Takes about 3-4 minutes on 2 cores.
+# Extra arguments go to the driver, e.g. scripts/bench.sh -only delivery -out "".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+source scripts/tools.sh
+source scripts/emulators.sh
+trap stop_emulators EXIT
+
+go run ./bench -out docs/benchmarks.md "$@"
