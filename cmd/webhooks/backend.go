@@ -169,6 +169,16 @@ func (f *backendFlags) open(cmd *cobra.Command, n need) (*backend, error) {
 	return b, nil
 }
 
+// with opens the stores n names, runs fn on them and closes them again.
+func (f *backendFlags) with(cmd *cobra.Command, n need, fn func(b *backend) error) error {
+	b, err := f.open(cmd, n)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return fn(b)
+}
+
 // stackOutputs returns the stack's outputs by key, aliases included.
 func stackOutputs(ctx context.Context, cfg aws.Config, name string) (map[string]string, error) {
 	resp, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: &name})

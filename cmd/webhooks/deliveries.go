@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"text/tabwriter"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,49 +42,32 @@ func newDeliveriesListCmd(b *backendFlags) *cobra.Command {
 			if since <= 0 {
 				return errors.New("--since must be positive, e.g. 24h")
 			}
-			be, err := b.open(cmd, needHooks|needLog)
-			if err != nil {
-				return err
-			}
-			defer be.Close()
-			ctx := cmd.Context()
-			entries, err := be.log.Query(ctx, webhook.LogQuery{HookID: hookID, Since: cliNow().Add(-since), FailedOnly: failed, Limit: limit})
-			if err != nil {
-				return err
-			}
-			if len(entries) == 0 {
-				// The log outlives a deleted hook; only an empty answer for an
-				// unknown id is worth calling out.
-				if _, err := be.hooks.GetHook(ctx, hookID); errors.Is(err, webhook.ErrNotFound) {
-					return fmt.Errorf("no hook with id %q in %s (webhooks hooks list shows the ids)", hookID, be.where)
+			return b.with(cmd, needHooks|needLog, func(be *backend) error {
+				ctx := cmd.Context()
+				entries, err := be.log.Query(ctx, webhook.LogQuery{HookID: hookID, Since: cliNow().Add(-since), FailedOnly: failed, Limit: limit})
+				if err != nil {
+					return err
 				}
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if entries == nil {
+				if len(entries) == 0 {
+					// The log outlives a deleted hook; only an empty answer for an
+					// unknown id is worth calling out.
+					if _, err := be.hooks.GetHook(ctx, hookID); errors.Is(err, webhook.ErrNotFound) {
+						return fmt.Errorf("no hook with id %q in %s (webhooks hooks list shows the ids)", hookID, be.where)
+					}
 					entries = []webhook.LogEntry{}
 				}
-				return writeJSON(out, entries)
-			}
-			if len(entries) == 0 {
-				what := "deliveries"
-				if failed {
-					what = "failed deliveries"
-				}
-				_, err := fmt.Fprintf(out, "No %s of hook %s in the last %s.\n", what, hookID, delivery.Schedule{since})
-				return err
-			}
-			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "TIME\tEVENT\tATTEMPT\tRESULT\tSTATUS\tLATENCY\tDELIVERY ID\tERROR")
-			for _, e := range entries {
-				status := "-"
-				if e.Status != 0 {
-					status = fmt.Sprint(e.Status)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%dms\t%s\t%s\n", formatMillis(e.CreatedAt), e.Event, e.Attempt,
-					e.Result, status, e.LatencyMs, e.DeliveryID, oneLine(e.Error, 80))
-			}
-			return tw.Flush()
+				return printResult(cmd, asJSON, entries, func(w io.Writer) error {
+					if len(entries) == 0 {
+						what := "deliveries"
+						if failed {
+							what = "failed deliveries"
+						}
+						_, err := fmt.Fprintf(w, "No %s of hook %s in the last %s.\n", what, hookID, delivery.Schedule{since})
+						return err
+					}
+					return printLogEntries(w, entries)
+				})
+			})
 		},
 	}
 	fs := cmd.Flags()
@@ -94,6 +77,21 @@ func newDeliveriesListCmd(b *backendFlags) *cobra.Command {
 	fs.IntVar(&limit, "limit", 100, "at most this many attempts (0: all)")
 	fs.BoolVar(&asJSON, "json", false, "print a JSON array of log entries (with request and response bodies)")
 	return cmd
+}
+
+// printLogEntries prints delivery attempts as a table.
+func printLogEntries(w io.Writer, entries []webhook.LogEntry) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "TIME\tEVENT\tATTEMPT\tRESULT\tSTATUS\tLATENCY\tDELIVERY ID\tERROR")
+	for _, e := range entries {
+		status := "-"
+		if e.Status != 0 {
+			status = fmt.Sprint(e.Status)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%dms\t%s\t%s\n", formatMillis(e.CreatedAt), e.Event, e.Attempt,
+			e.Result, status, e.LatencyMs, e.DeliveryID, oneLine(e.Error, 80))
+	}
+	return tw.Flush()
 }
 
 // oneLine flattens s and cuts it to n runes for a table cell.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -26,11 +25,22 @@ again from the first attempt, with the same webhook-id.`,
 	return cmd
 }
 
-// deadFilter reads --hook and --event.
-func deadFilter(hookID, event string) (webhook.DeadFilter, error) {
-	f := webhook.DeadFilter{HookID: hookID}
-	if event != "" {
-		e, err := webhook.ParseEvent(event)
+// deadFlags are the --hook and --event filter that list and redrive share.
+type deadFlags struct {
+	hookID, event string
+}
+
+func (d *deadFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&d.hookID, "hook", "", "only jobs of this hook")
+	fs.StringVar(&d.event, "event", "", "only jobs of this event")
+}
+
+// filter reads --hook and --event.
+func (d *deadFlags) filter() (webhook.DeadFilter, error) {
+	f := webhook.DeadFilter{HookID: d.hookID}
+	if d.event != "" {
+		e, err := webhook.ParseEvent(d.event)
 		if err != nil {
 			return f, fmt.Errorf("--event: %w", err)
 		}
@@ -39,65 +49,95 @@ func deadFilter(hookID, event string) (webhook.DeadFilter, error) {
 	return f, nil
 }
 
+// runE is a RunE that checks the filter, then opens the DLQ for fn.
+func (d *deadFlags) runE(b *backendFlags, fn func(cmd *cobra.Command, be *backend, f webhook.DeadFilter) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		f, err := d.filter()
+		if err != nil {
+			return err
+		}
+		return b.with(cmd, needDead, func(be *backend) error { return fn(cmd, be, f) })
+	}
+}
+
+// args repeats the filter as flags, for a command line to copy.
+func (d *deadFlags) args() string {
+	s := ""
+	if d.hookID != "" {
+		s += " --hook " + d.hookID
+	}
+	if d.event != "" {
+		s += " --event " + d.event
+	}
+	return s
+}
+
+// text describes the filter in a sentence, or is empty without one.
+func (d *deadFlags) text() string {
+	var parts []string
+	if d.hookID != "" {
+		parts = append(parts, "of hook "+d.hookID)
+	}
+	if d.event != "" {
+		parts = append(parts, "of event "+d.event)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
 func newDLQListCmd(b *backendFlags) *cobra.Command {
 	var (
-		hookID, event string
-		limit         int
-		asJSON        bool
+		d      deadFlags
+		limit  int
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "list [--hook ID] [--event E]",
 		Short: "List dead-lettered jobs, oldest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := deadFilter(hookID, event)
-			if err != nil {
-				return err
-			}
-			be, err := b.open(cmd, needDead)
-			if err != nil {
-				return err
-			}
-			defer be.Close()
+		RunE: d.runE(b, func(cmd *cobra.Command, be *backend, f webhook.DeadFilter) error {
 			jobs, err := be.dead.ListDead(cmd.Context(), f, limit)
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if jobs == nil {
-					jobs = []webhook.Job{}
-				}
-				return writeJSON(out, jobs)
+			if jobs == nil {
+				jobs = []webhook.Job{}
 			}
-			if len(jobs) == 0 {
-				_, err := fmt.Fprintln(out, "The dead-letter queue holds no matching jobs.")
-				return err
-			}
-			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "DELIVERY ID\tEVENT\tHOOK\tATTEMPTS\tEVENT ID")
-			for _, j := range jobs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", j.DeliveryID, j.Event, j.HookID, j.Attempt, j.EventID)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(out, "%d %s. Move %s back with: webhooks dlq redrive%s\n", len(jobs), plural(len(jobs), "job", "jobs"), plural(len(jobs), "it", "them"), filterArgs(hookID, event))
-			return err
-		},
+			return printResult(cmd, asJSON, jobs, func(w io.Writer) error { return printDeadJobs(w, jobs, d.args()) })
+		}),
 	}
+	d.register(cmd)
 	fs := cmd.Flags()
-	fs.StringVar(&hookID, "hook", "", "only jobs of this hook")
-	fs.StringVar(&event, "event", "", "only jobs of this event")
 	fs.IntVar(&limit, "limit", 0, "at most this many jobs (0: all)")
 	fs.BoolVar(&asJSON, "json", false, "print a JSON array of jobs (with payloads)")
 	return cmd
 }
 
+// printDeadJobs prints dead-lettered jobs as a table and the redrive command
+// (with args, the list's filter flags) that moves them back.
+func printDeadJobs(w io.Writer, jobs []webhook.Job, args string) error {
+	if len(jobs) == 0 {
+		_, err := fmt.Fprintln(w, "The dead-letter queue holds no matching jobs.")
+		return err
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "DELIVERY ID\tEVENT\tHOOK\tATTEMPTS\tEVENT ID")
+	for _, j := range jobs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", j.DeliveryID, j.Event, j.HookID, j.Attempt, j.EventID)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d %s. Move %s back with: webhooks dlq redrive%s\n", len(jobs), plural(len(jobs), "job", "jobs"), plural(len(jobs), "it", "them"), args)
+	return err
+}
+
 func newDLQRedriveCmd(b *backendFlags) *cobra.Command {
 	var (
-		hookID, event string
-		yes           bool
+		d   deadFlags
+		yes bool
 	)
 	cmd := &cobra.Command{
 		Use:   "redrive [--hook ID] [--event E] [--yes]",
@@ -106,16 +146,7 @@ func newDLQRedriveCmd(b *backendFlags) *cobra.Command {
 they get the whole retry schedule again. On a terminal it asks first (skip with --yes)
 and shows progress; it always ends with the number of jobs moved.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := deadFilter(hookID, event)
-			if err != nil {
-				return err
-			}
-			be, err := b.open(cmd, needDead)
-			if err != nil {
-				return err
-			}
-			defer be.Close()
+		RunE: d.runE(b, func(cmd *cobra.Command, be *backend, f webhook.DeadFilter) error {
 			ctx := cmd.Context()
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			ask, showProgress := !yes && isTerminal(cmd.InOrStdin()), isTerminal(errOut)
@@ -133,7 +164,7 @@ and shows progress; it always ends with the number of jobs moved.`,
 			}
 			if ask {
 				fmt.Fprintf(errOut, "Move %d dead-lettered %s%s back to the delivery queue of %s? [y/N] ",
-					total, plural(total, "job", "jobs"), filterText(hookID, event), be.where)
+					total, plural(total, "job", "jobs"), d.text(), be.where)
 				if !confirmed(cmd.InOrStdin()) {
 					_, err := fmt.Fprintln(out, "Aborted; nothing moved.")
 					return err
@@ -152,12 +183,10 @@ and shows progress; it always ends with the number of jobs moved.`,
 			}
 			_, err = fmt.Fprintf(out, "Moved %d %s back to the delivery queue.\n", moved, plural(moved, "job", "jobs"))
 			return err
-		},
+		}),
 	}
-	fs := cmd.Flags()
-	fs.StringVar(&hookID, "hook", "", "only jobs of this hook")
-	fs.StringVar(&event, "event", "", "only jobs of this event")
-	fs.BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	d.register(cmd)
+	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	return cmd
 }
 
@@ -182,29 +211,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-func filterArgs(hookID, event string) string {
-	s := ""
-	if hookID != "" {
-		s += " --hook " + hookID
-	}
-	if event != "" {
-		s += " --event " + event
-	}
-	return s
-}
-
-func filterText(hookID, event string) string {
-	var parts []string
-	if hookID != "" {
-		parts = append(parts, "of hook "+hookID)
-	}
-	if event != "" {
-		parts = append(parts, "of event "+event)
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, ", ") + ")"
 }

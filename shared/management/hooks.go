@@ -68,13 +68,9 @@ func (h *handler) listHooks(w http.ResponseWriter, r *http.Request, _ string) {
 // getHook includes stats for any non-empty includeExecutionStats, even "false":
 // Logto tests the raw query string's truthiness on this route.
 func (h *handler) getHook(w http.ResponseWriter, r *http.Request, id string) {
-	hook, err := h.cfg.Hooks.GetHook(r.Context(), id)
-	if errors.Is(err, webhook.ErrNotFound) {
-		h.writeError(w, r, notExistsWithID(id))
-		return
-	}
+	hook, err := h.findHook(r, id, notExistsWithID(id))
 	if err != nil {
-		h.writeError(w, r, fmt.Errorf("get hook %s: %w", id, err))
+		h.writeError(w, r, err)
 		return
 	}
 	j := toJSON(hook, h.now())
@@ -87,13 +83,21 @@ func (h *handler) getHook(w http.ResponseWriter, r *http.Request, id string) {
 	writeJSON(w, http.StatusOK, j)
 }
 
-func (h *handler) createHook(w http.ResponseWriter, r *http.Request, _ string) {
-	body, err := readBody(w, r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
+// findHook reads hook id; a missing hook is notFound, the error each route
+// answers with in Logto (they differ from route to route).
+func (h *handler) findHook(r *http.Request, id string, notFound *apiError) (webhook.Hook, error) {
+	hook, err := h.cfg.Hooks.GetHook(r.Context(), id)
+	if errors.Is(err, webhook.ErrNotFound) {
+		return hook, notFound
 	}
-	in, err := parseHookInput(body)
+	if err != nil {
+		return hook, fmt.Errorf("get hook %s: %w", id, err)
+	}
+	return hook, nil
+}
+
+func (h *handler) createHook(w http.ResponseWriter, r *http.Request, _ string) {
+	in, err := readHookInput(w, r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -150,23 +154,14 @@ func applyConfig(hook *webhook.Hook, c *configInput) {
 }
 
 func (h *handler) updateHook(w http.ResponseWriter, r *http.Request, id string) {
-	body, err := readBody(w, r)
+	in, err := readHookInput(w, r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	in, err := parseHookInput(body)
+	hook, err := h.findHook(r, id, notExists())
 	if err != nil {
 		h.writeError(w, r, err)
-		return
-	}
-	hook, err := h.cfg.Hooks.GetHook(r.Context(), id)
-	if errors.Is(err, webhook.ErrNotFound) {
-		h.writeError(w, r, notExists())
-		return
-	}
-	if err != nil {
-		h.writeError(w, r, fmt.Errorf("get hook %s: %w", id, err))
 		return
 	}
 	if in.name != nil {
@@ -223,17 +218,8 @@ var rotateFields = map[string]bool{"grace": true}
 // "0s" makes the rotation immediate. Rotating again within the grace drops the
 // oldest key: only one previous key is kept.
 func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request, id string) {
-	body, err := readBody(w, r)
+	m, err := readObject(w, r, rotateFields)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	m, err := parseObject(body, "")
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	if err := checkKeys(m, "", rotateFields, nil); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -254,13 +240,9 @@ func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request, id string) {
 		}
 		grace = d
 	}
-	hook, err := h.cfg.Hooks.GetHook(r.Context(), id)
-	if errors.Is(err, webhook.ErrNotFound) {
-		h.writeError(w, r, notExists())
-		return
-	}
+	hook, err := h.findHook(r, id, notExists())
 	if err != nil {
-		h.writeError(w, r, fmt.Errorf("get hook %s: %w", id, err))
+		h.writeError(w, r, err)
 		return
 	}
 	now := h.now()

@@ -85,6 +85,29 @@ func parseObject(raw []byte, field string) (map[string]json.RawMessage, error) {
 	return m, nil
 }
 
+// readObject reads a body that must be a JSON object with only the allowed
+// members (an empty body is the empty object).
+func readObject(w http.ResponseWriter, r *http.Request, allowed map[string]bool) (map[string]json.RawMessage, error) {
+	body, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return parseFields(body, allowed, nil)
+}
+
+// parseFields decodes a body object and rejects members outside allowed and
+// ignored.
+func parseFields(body []byte, allowed, ignored map[string]bool) (map[string]json.RawMessage, error) {
+	m, err := parseObject(body, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKeys(m, "", allowed, ignored); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // checkKeys rejects members outside allowed and ignored, naming the first in
 // sorted order so the error is stable.
 func checkKeys(m map[string]json.RawMessage, prefix string, allowed, ignored map[string]bool) error {
@@ -235,15 +258,21 @@ func parseConfig(raw json.RawMessage) (*configInput, error) {
 
 var hookFields = map[string]bool{"name": true, "events": true, "event": true, "config": true, "enabled": true}
 
+// readHookInput reads and parses a POST or PATCH /hooks body.
+func readHookInput(w http.ResponseWriter, r *http.Request) (hookInput, error) {
+	body, err := readBody(w, r)
+	if err != nil {
+		return hookInput{}, err
+	}
+	return parseHookInput(body)
+}
+
 // parseHookInput checks a POST or PATCH /hooks body field by field. It checks
 // shapes and event names; the merged hook still goes through Hook.Validate.
 func parseHookInput(body []byte) (hookInput, error) {
 	var in hookInput
-	m, err := parseObject(body, "")
+	m, err := parseFields(body, hookFields, ignoredHookFields)
 	if err != nil {
-		return in, err
-	}
-	if err := checkKeys(m, "", hookFields, ignoredHookFields); err != nil {
 		return in, err
 	}
 	if raw, ok := m["name"]; ok {

@@ -96,8 +96,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	segs := strings.Split(strings.Trim(p, "/"), "/")
 	if segs[0] != "hooks" || len(segs) > 3 || (len(segs) > 1 && segs[1] == "") {
-		h.writeError(w, r, &apiError{Status: http.StatusNotFound, Code: "route.not_found",
-			Message: "no route for " + r.Method + " " + r.URL.Path})
+		h.writeError(w, r, noRoute(r))
 		return
 	}
 	type route map[string]func(http.ResponseWriter, *http.Request, string)
@@ -118,8 +117,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if routes == nil {
-		h.writeError(w, r, &apiError{Status: http.StatusNotFound, Code: "route.not_found",
-			Message: "no route for " + r.Method + " " + r.URL.Path})
+		h.writeError(w, r, noRoute(r))
 		return
 	}
 	fn, ok := routes[r.Method]
@@ -140,6 +138,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = segs[1]
 	}
 	fn(w, r, id)
+}
+
+// noRoute is the answer for a path the API does not serve.
+func noRoute(r *http.Request) *apiError {
+	return &apiError{Status: http.StatusNotFound, Code: "route.not_found",
+		Message: "no route for " + r.Method + " " + r.URL.Path}
 }
 
 func (h *handler) now() time.Time { return h.cfg.Now() }

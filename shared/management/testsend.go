@@ -1,7 +1,6 @@
 package management
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -20,17 +19,8 @@ func (h *handler) testHook(w http.ResponseWriter, r *http.Request, id string) {
 			Message: "this server cannot send test payloads"})
 		return
 	}
-	body, err := readBody(w, r)
+	m, err := readObject(w, r, testFields)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	m, err := parseObject(body, "")
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	if err := checkKeys(m, "", testFields, nil); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -60,13 +50,9 @@ func (h *handler) testHook(w http.ResponseWriter, r *http.Request, id string) {
 		h.writeError(w, r, err)
 		return
 	}
-	hook, err := h.cfg.Hooks.GetHook(r.Context(), id)
-	if errors.Is(err, webhook.ErrNotFound) {
-		h.writeError(w, r, notExistsWithID(id))
-		return
-	}
+	hook, err := h.findHook(r, id, notExistsWithID(id))
 	if err != nil {
-		h.writeError(w, r, fmt.Errorf("get hook %s: %w", id, err))
+		h.writeError(w, r, err)
 		return
 	}
 
