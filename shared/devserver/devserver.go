@@ -193,7 +193,8 @@ func Open(cfg Config) (s *Server, err error) {
 // and GET /healthz; anything else is a JSON 404 naming the routes.
 func routes(in, mgmt http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/events", in)
+	// Bounded in-flight requests: a flood gets 429s, not unbounded memory.
+	mux.Handle("/events", ingest.Limit(in, ingest.LimitConfig{}))
 	for _, p := range []string{"/hooks", "/hooks/", "/api/hooks", "/api/hooks/"} {
 		mux.Handle(p, mgmt)
 	}

@@ -1,0 +1,258 @@
+package reliability_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/delivery"
+	"github.com/logto-webhooks/webhooks/shared/devserver"
+	"github.com/logto-webhooks/webhooks/shared/embedded"
+	"github.com/logto-webhooks/webhooks/shared/signature"
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// childEnv makes the test binary run a dev server instead of the tests, so
+// TestKillMidBatch can SIGKILL a real process without building the CLI.
+const childEnv = "WEBHOOKS_RELIABILITY_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(runChild())
+	}
+	os.Exit(m.Run())
+}
+
+// runChild runs `webhooks dev` as devserver.Open and Run do for the CLI, with
+// the database, schedule, visibility and workers from the environment, and
+// prints "listening URL" once it serves.
+func runChild() int {
+	fail := func(err error) int {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 1
+	}
+	schedule, err := delivery.ParseSchedule(os.Getenv("CHILD_SCHEDULE"))
+	if err != nil {
+		return fail(err)
+	}
+	visibility, err := time.ParseDuration(os.Getenv("CHILD_VISIBILITY"))
+	if err != nil {
+		return fail(err)
+	}
+	workers, err := strconv.Atoi(os.Getenv("CHILD_WORKERS"))
+	if err != nil {
+		return fail(err)
+	}
+	srv, err := devserver.Open(devserver.Config{
+		Addr: "127.0.0.1:0", DBPath: os.Getenv("CHILD_DB"), Schedule: schedule, Visibility: visibility,
+		Workers: workers, AllowPrivate: loopback, PollInterval: 10 * time.Millisecond,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	fmt.Println("listening", srv.URL)
+	if err := srv.Run(ctx); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+// child is a dev server process started by startChild.
+type child struct {
+	cmd    *exec.Cmd
+	url    string
+	stderr *syncBuffer
+	exited chan error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startChild re-executes the test binary as a dev server on db and waits for
+// it to listen. The process is killed at cleanup if still running.
+func startChild(t *testing.T, db, schedule string, visibility time.Duration, workers int) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^$"), stderr: &syncBuffer{}, exited: make(chan error, 1)}
+	c.cmd.Env = append(os.Environ(), childEnv+"=1", "CHILD_DB="+db, "CHILD_SCHEDULE="+schedule,
+		"CHILD_VISIBILITY="+visibility.String(), "CHILD_WORKERS="+strconv.Itoa(workers))
+	c.cmd.Stderr = c.stderr
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+		c.exited <- c.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if c.cmd.ProcessState == nil {
+			_ = c.cmd.Process.Kill()
+			<-c.exited
+		}
+	})
+	select {
+	case line := <-lines:
+		u, ok := strings.CutPrefix(line, "listening ")
+		if !ok {
+			t.Fatalf("child printed %q; want its URL; stderr:\n%s", line, c.stderr)
+		}
+		c.url = u
+	case err := <-c.exited:
+		t.Fatalf("child exited before listening (%v); stderr:\n%s", err, c.stderr)
+	case <-time.After(15 * time.Second):
+		t.Fatalf("child not listening within 15s; stderr:\n%s", c.stderr)
+	}
+	return c
+}
+
+// signal sends sig and returns the exit error (nil for status 0).
+func (c *child) signal(t *testing.T, sig syscall.Signal) error {
+	t.Helper()
+	if err := c.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-c.exited:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatalf("child did not exit within 20s of %v; stderr:\n%s", sig, c.stderr)
+		return nil
+	}
+}
+
+// TestKillMidBatch is cmd/webhooks' kill -9 test with many deliveries in
+// flight: 50 jobs against a receiver that takes 300 ms per request, the dev
+// server SIGKILLed while a batch of them is in flight and some are done, then
+// restarted on the same database. Every accepted job is delivered (by unique
+// webhook-id), each has a Success in the delivery log, and the queue ends empty;
+// duplicates are logged.
+func TestKillMidBatch(t *testing.T) {
+	const (
+		jobs       = 50
+		workers    = 10
+		slow       = 300 * time.Millisecond
+		visibility = 2 * time.Second
+		schedule   = "0s,1s,1s,1s,1s"
+	)
+	var inflight atomic.Int32
+	got := newTally()
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so r.Context() ends if the sender dies
+		inflight.Add(1)
+		defer inflight.Add(-1)
+		select {
+		case <-time.After(slow):
+		case <-r.Context().Done():
+			return // the sender died: not delivered
+		}
+		got.add(r.Header.Get(signature.HeaderID))
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(rcv.Close)
+
+	db := filepath.Join(t.TempDir(), "dev.db")
+	c := startChild(t, db, schedule, visibility, workers)
+	hook := createHook(t, c.url, hookConfig{URL: rcv.URL + "/slow", TimeoutMs: 1000})
+	want := ingestUsers(t, c.url, hook.ID, ids("kill", jobs))
+	waitFor(t, 10*time.Second, func() bool {
+		u, _ := got.counts()
+		return u >= workers && inflight.Load() >= workers/2
+	}, func() string {
+		u, _ := got.counts()
+		return fmt.Sprintf("%d delivered, %d in flight; want a batch done and one in flight to kill", u, inflight.Load())
+	})
+	held := inflight.Load()
+	if err := c.signal(t, syscall.SIGKILL); err == nil {
+		t.Fatal("child exited cleanly after SIGKILL?")
+	}
+	before, _ := got.counts()
+	if before == jobs {
+		t.Fatal("every job was delivered before the kill; nothing was tested")
+	}
+
+	restart := time.Now()
+	c = startChild(t, db, schedule, visibility, workers)
+	waitFor(t, 20*time.Second, func() bool { return got.has(want) }, func() string {
+		u, _ := got.counts()
+		return fmt.Sprintf("after restart %d of %d jobs delivered, missing e.g. %v; stderr:\n%s", u, jobs, got.missing(want), c.stderr)
+	})
+	took := time.Since(restart)
+	if err := c.signal(t, syscall.SIGTERM); err != nil {
+		t.Errorf("exit after SIGTERM: %v; want status 0; stderr:\n%s", err, c.stderr)
+	}
+	if rows := queueRows(t, db); rows != 0 {
+		t.Errorf("%d jobs left in the queue tables; want none", rows)
+	}
+	logged := successes(t, db, hook.ID)
+	for _, id := range want {
+		if !logged[id] {
+			t.Errorf("delivery %s has no Success in the delivery log", id)
+		}
+	}
+	unique, total := got.counts()
+	t.Logf("SIGKILL with %d deliveries in flight and %d of %d delivered: all %d delivered %s after restart, %d duplicates",
+		held, before, jobs, unique, took.Round(time.Millisecond), total-unique)
+}
+
+// successes opens the (stopped) server's database and returns the webhook-ids
+// with a Success in hookID's delivery log.
+func successes(t *testing.T, db, hookID string) map[string]bool {
+	t.Helper()
+	d, err := embedded.Open(db, embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	entries, err := d.Query(context.Background(), webhook.LogQuery{HookID: hookID, Since: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := map[string]bool{}
+	for _, e := range entries {
+		if e.Result == webhook.ResultSuccess {
+			ok[e.DeliveryID] = true
+		}
+	}
+	return ok
+}
