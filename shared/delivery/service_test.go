@@ -323,3 +323,44 @@ func TestWorkerEndToEnd(t *testing.T) {
 		t.Fatalf("receiver got %v after %d calls, want the delivery on the third call", got, calls)
 	}
 }
+
+// TestSQSHandlerKeepsTimeToSettle: a receiver slower than the function's
+// remaining time is cut off DeadlineReserve early, and the retry delay is still set.
+func TestSQSHandlerKeepsTimeToSettle(t *testing.T) {
+	hooks := webhooktest.NewMemoryHookStore()
+	_ = hooks.PutHook(context.Background(), testHook)
+	svc := delivery.NewService(delivery.Config{Hooks: hooks, Rand: func() float64 { return 0.5 }, Poster: ctxPoster{}})
+	m := message(1)
+	body, _ := json.Marshal(m.Job)
+	ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", ReceiptHandle: "r1", Body: string(body),
+		Attributes: map[string]string{"ApproximateReceiveCount": "1"}}}}
+	ctx, cancel := context.WithTimeout(context.Background(), delivery.DeadlineReserve+200*time.Millisecond)
+	defer cancel()
+	rt := &ctxRetrier{}
+	start := time.Now()
+	resp, _ := delivery.NewSQSHandler(svc, rt, 1, nil).Handle(ctx, ev)
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Handle took %v; the POST should stop %v before the deadline", took, delivery.DeadlineReserve)
+	}
+	if len(resp.BatchItemFailures) != 1 || !rt.called || rt.ctxErr != nil {
+		t.Errorf("failures %v, retry called %v with ctx error %v; want the delay set with time to spare", resp.BatchItemFailures, rt.called, rt.ctxErr)
+	}
+}
+
+// ctxPoster blocks until its context ends, like a receiver that never answers.
+type ctxPoster struct{}
+
+func (ctxPoster) Post(ctx context.Context, _ delivery.Request) (delivery.Response, error) {
+	<-ctx.Done()
+	return delivery.Response{}, ctx.Err()
+}
+
+type ctxRetrier struct {
+	called bool
+	ctxErr error
+}
+
+func (r *ctxRetrier) Retry(ctx context.Context, _ webhook.Message, _ time.Duration) error {
+	r.called, r.ctxErr = true, ctx.Err()
+	return nil
+}

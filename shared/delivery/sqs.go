@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -38,6 +39,15 @@ func NewSQSHandler(svc *Service, queue webhook.Retrier, concurrency int, log *sl
 // queue's redrive policy moves a message to the DLQ after maxReceiveCount.
 // It returns an error only if the whole batch must be retried (never, today).
 func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
+	// POSTs stop DeadlineReserve before the function's deadline, so there is
+	// always time left to set each failed message's retry delay and answer;
+	// a function that times out instead gets its whole batch back, every job
+	// one attempt poorer, only after the queue's visibility timeout.
+	work, cancel := ctx, context.CancelFunc(func() {})
+	if dl, ok := ctx.Deadline(); ok {
+		work, cancel = context.WithDeadline(ctx, dl.Add(-DeadlineReserve))
+	}
+	defer cancel()
 	var (
 		mu       sync.Mutex
 		failures []events.SQSBatchItemFailure
@@ -49,7 +59,7 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 		wg.Add(1)
 		go func(rec events.SQSMessage) {
 			defer func() { <-sem; wg.Done() }()
-			if !h.deliver(ctx, rec) {
+			if !h.deliver(ctx, work, rec) {
 				mu.Lock()
 				failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 				mu.Unlock()
@@ -60,8 +70,12 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 	return events.SQSEventResponse{BatchItemFailures: failures}, nil
 }
 
-// deliver handles one record and reports whether SQS may delete it.
-func (h *SQSHandler) deliver(ctx context.Context, rec events.SQSMessage) bool {
+// DeadlineReserve is the time SQSHandler keeps for settling the batch.
+const DeadlineReserve = 3 * time.Second
+
+// deliver handles one record and reports whether SQS may delete it; the attempt
+// runs under work, the settling under ctx.
+func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage) bool {
 	m := webhook.Message{Receipt: rec.ReceiptHandle, Attempt: 1}
 	if n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); err == nil && n > 0 {
 		m.Attempt = n
@@ -71,7 +85,7 @@ func (h *SQSHandler) deliver(ctx context.Context, rec events.SQSMessage) bool {
 		h.log.ErrorContext(ctx, "delivery: message body is not a job", "messageId", rec.MessageId, "error", err)
 		m.Job = webhook.Job{}
 	}
-	out := h.svc.Deliver(ctx, m)
+	out := h.svc.Deliver(work, m)
 	switch out.Action {
 	case Ack:
 		return true
