@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,8 +14,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/lambdatest"
+	"github.com/logto-webhooks/webhooks/shared/webhooktest"
 )
 
 // bootstrap is one Lambda binary measured for size and cold start.
@@ -35,11 +36,10 @@ var bootstraps = []bootstrap{
 
 // buildLambda builds pkg as the Makefile's build-* targets do, for goarch.
 func buildLambda(ctx context.Context, root, pkg, goarch, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-buildvcs=false", "-o", out, pkg)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build %s for %s: %w\n%s", pkg, goarch, err, msg)
+	err := lambdatest.GoBuild(ctx, root, out, pkg, []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-buildvcs=false"},
+		"GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	if err != nil {
+		return fmt.Errorf("linux/%s: %w", goarch, err)
 	}
 	return nil
 }
@@ -55,6 +55,18 @@ func repoRoot() (string, error) {
 		return "", errors.New("not inside the module: run from the repository")
 	}
 	return filepath.Dir(mod), nil
+}
+
+// workspace finds the module root, where go build must run, and makes a
+// temporary directory for what a benchmark builds; remove deletes it.
+func workspace() (root, dir string, remove func(), err error) {
+	if root, err = repoRoot(); err != nil {
+		return "", "", nil, err
+	}
+	if dir, err = os.MkdirTemp("", "webhooks-bench-"); err != nil {
+		return "", "", nil, err
+	}
+	return root, dir, func() { _ = os.RemoveAll(dir) }, nil
 }
 
 // rieBinary finds the Runtime Interface Emulator scripts/tools.sh installs.
@@ -74,15 +86,11 @@ func rieBinary(root string) (string, bool) {
 // under the RIE (native architecture, which is what runs here) as a ratio to
 // the empty function.
 func benchColdStart(ctx context.Context, o options, r *results) error {
-	root, err := repoRoot()
+	root, dir, remove, err := workspace()
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "webhooks-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
+	defer remove()
 
 	sizes := map[string]float64{}
 	for _, b := range bootstraps {
@@ -153,24 +161,6 @@ var (
 	rieAttempts = 50
 )
 
-// lockedBuffer collects a child's output while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // measureColdStart starts the RIE on loopback ports with bin as the function,
 // invokes it once (the RIE starts the runtime on the first invoke) and stops it.
 func measureColdStart(ctx context.Context, rie, bin, event string) (coldStart, error) {
@@ -195,7 +185,7 @@ func measureColdStart(ctx context.Context, rie, bin, event string) (coldStart, e
 		"HOOKS_TABLE=hooks", "DELIVERIES_TABLE=deliveries", "QUEUE_URL=http://127.0.0.1:9/000000000000/deliveries",
 		"LOG_LEVEL=error",
 	}
-	var out lockedBuffer
+	var out webhooktest.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		return coldStart{}, fmt.Errorf("start RIE: %w", err)

@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+
+	"github.com/logto-webhooks/webhooks/shared/lambdatest"
 )
 
 // rssPayload is the job payload of the memory figure: the largest message the
@@ -20,20 +21,14 @@ var vmHWM = regexp.MustCompile(`VmHWM:\s+([0-9]+) kB`)
 // payloads through the real handler, and reports its peak RSS (VmHWM) against the same
 // binary started idle.
 func benchRSS(ctx context.Context, o options, r *results) error {
-	root, err := repoRoot()
+	root, dir, remove, err := workspace()
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "webhooks-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
+	defer remove()
 	bin := filepath.Join(dir, "rsschild")
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./bench/rsschild")
-	build.Dir = root
-	if msg, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("build rsschild: %w\n%s", err, msg)
+	if err := lambdatest.GoBuild(ctx, root, bin, "./bench/rsschild", []string{"-trimpath"}); err != nil {
+		return err
 	}
 	rec, err := startReceiver()
 	if err != nil {

@@ -7,8 +7,6 @@ import (
 	"hash/fnv"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/devserver"
 	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
+	"github.com/logto-webhooks/webhooks/shared/webhooktest"
 )
 
 // Burst parameters. burstEvents takes about 12 s on two cores (some 850
@@ -57,38 +56,17 @@ func TestBurst(t *testing.T) {
 	}
 	n = envInt(t, "WEBHOOKS_BURST_EVENTS", n)
 
-	var (
-		seen     sync.Map // webhook-id -> *atomic.Int32, requests so far
-		failed   atomic.Int64
-		badSigs  atomic.Int64
-		firstBad atomic.Value
-		key      atomic.Value // the hook's signing key, set once it exists
-		got      = newTally()
-	)
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			return
-		}
-		id := r.Header.Get(signature.HeaderID)
-		k, _ := key.Load().(string)
-		if err := signature.Verify(r.Header, body, k, devserver.DemoTolerance, time.Now()); err != nil ||
-			r.Header.Get(signature.HeaderLogto) == "" {
-			badSigs.Add(1)
-			firstBad.CompareAndSwap(nil, id+": "+errString(err))
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		c, _ := seen.LoadOrStore(id, new(atomic.Int32))
-		if flaky(burstSeed, id, int(c.(*atomic.Int32).Add(1)), failRate) {
-			failed.Add(1)
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
-		got.add(id)
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(rcv.Close)
+	var failed atomic.Int64
+	rcv := webhooktest.NewReceiver(t, webhooktest.ReceiverOptions{
+		Tolerance: devserver.DemoTolerance,
+		Respond: func(r *http.Request, _ []byte, attempt int) int {
+			if flaky(burstSeed, r.Header.Get(signature.HeaderID), attempt, failRate) {
+				failed.Add(1)
+				return http.StatusInternalServerError
+			}
+			return http.StatusNoContent
+		},
+	})
 
 	srv := startDev(t, devserver.Config{Schedule: mustSchedule(t, burstSchedule), Workers: 20})
 	// A fixed hook id makes the webhook-ids, and with the seed the receiver's
@@ -98,42 +76,36 @@ func TestBurst(t *testing.T) {
 	if err := srv.DB.PutHook(context.Background(), hook); err != nil {
 		t.Fatal(err)
 	}
-	key.Store(hook.SigningKey)
+	rcv.SetKey(hook.SigningKey)
 
 	start := time.Now()
 	want := ingestUsers(t, srv.URL, hook.ID, ids("burst", n))
 	ingested := time.Since(start)
 	waitFor(t, 30*time.Second+time.Duration(n)*5*time.Millisecond, func() bool {
-		u, _ := got.counts()
-		return u >= n || badSigs.Load() > 0 || len(deadJobs(t, srv, 1)) > 0
+		u, _ := rcv.Counts()
+		bad, _ := rcv.BadSignatures()
+		return u >= n || bad > 0 || len(deadJobs(t, srv, 1)) > 0
 	}, func() string {
-		u, _ := got.counts()
-		return fmt.Sprintf("delivered %d of %d events; missing e.g. %v", u, n, got.missing(want))
+		u, _ := rcv.Counts()
+		return fmt.Sprintf("delivered %d of %d events; missing e.g. %v", u, n, rcv.Missing(want))
 	})
 	elapsed := time.Since(start)
 
-	if b := badSigs.Load(); b > 0 {
-		t.Fatalf("%d requests failed signature verification, first %v", b, firstBad.Load())
+	if b, first := rcv.BadSignatures(); b > 0 {
+		t.Fatalf("%d requests failed signature verification, first %v", b, first)
 	}
 	if dead := deadJobs(t, srv, 0); len(dead) > 0 {
 		t.Fatalf("%d jobs dead-lettered, first %s; want every event delivered within the schedule", len(dead), dead[0].DeliveryID)
 	}
-	if !got.has(want) {
-		t.Fatalf("delivered webhook-ids differ from the accepted ones; missing e.g. %v", got.missing(want))
+	if !rcv.Has(want) {
+		t.Fatalf("delivered webhook-ids differ from the accepted ones; missing e.g. %v", rcv.Missing(want))
 	}
 	waitFor(t, 5*time.Second, func() bool { return queueRows(t, srv.DBPath) == 0 }, func() string {
 		return fmt.Sprintf("%d jobs still queued after every event was delivered", queueRows(t, srv.DBPath))
 	})
-	unique, total := got.counts()
+	unique, total := rcv.Counts()
 	t.Logf("burst of %d events (seed %d, %.0f%% failures): ingested in %s, all delivered in %s (%.0f events/s); "+
 		"%d POSTs, %d answered 500, %d 2xx for %d webhook-ids: %d duplicates; every request's both signatures verified",
 		n, burstSeed, failRate*100, ingested.Round(time.Millisecond), elapsed.Round(time.Millisecond),
 		float64(n)/elapsed.Seconds(), int64(total)+failed.Load(), failed.Load(), total, unique, total-unique)
-}
-
-func errString(err error) string {
-	if err == nil {
-		return "no logto-signature-sha-256"
-	}
-	return err.Error()
 }

@@ -225,62 +225,6 @@ func queueRows(t *testing.T, dbPath string) int {
 	return n
 }
 
-// tally counts 2xx answers per webhook-id at a receiver.
-type tally struct {
-	mu sync.Mutex
-	ok map[string]int
-}
-
-func newTally() *tally { return &tally{ok: map[string]int{}} }
-
-func (c *tally) add(id string) {
-	c.mu.Lock()
-	c.ok[id]++
-	c.mu.Unlock()
-}
-
-// counts returns the number of distinct webhook-ids answered 2xx and the total
-// of 2xx answers; total - unique is the duplicates.
-func (c *tally) counts() (unique, total int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, n := range c.ok {
-		total += n
-	}
-	return len(c.ok), total
-}
-
-// missing lists (up to 5 of) the wanted webhook-ids never answered 2xx.
-func (c *tally) missing(want []string) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, id := range want {
-		if c.ok[id] == 0 {
-			out = append(out, id)
-			if len(out) == 5 {
-				break
-			}
-		}
-	}
-	return out
-}
-
-// has reports whether every wanted webhook-id was answered 2xx and no other was.
-func (c *tally) has(want []string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.ok) != len(want) {
-		return false
-	}
-	for _, id := range want {
-		if c.ok[id] == 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // deadJobs lists the server's dead-lettered jobs (at most limit; 0: all).
 func deadJobs(t *testing.T, srv *dev, limit int) []webhook.Job {
 	t.Helper()

@@ -1,20 +1,15 @@
 package reliability_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -23,8 +18,8 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/devserver"
 	"github.com/logto-webhooks/webhooks/shared/embedded"
-	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
+	"github.com/logto-webhooks/webhooks/shared/webhooktest"
 )
 
 // childEnv makes the test binary run a dev server instead of the tests, so
@@ -76,89 +71,32 @@ func runChild() int {
 
 // child is a dev server process started by startChild.
 type child struct {
-	cmd    *exec.Cmd
-	url    string
-	stderr *syncBuffer
-	exited chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	*webhooktest.Process
+	url string
 }
 
 // startChild re-executes the test binary as a dev server on db and waits for
 // it to listen. The process is killed at cleanup if still running.
 func startChild(t *testing.T, db, schedule string, visibility time.Duration, workers int) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^$"), stderr: &syncBuffer{}, exited: make(chan error, 1)}
-	c.cmd.Env = append(os.Environ(), childEnv+"=1", "CHILD_DB="+db, "CHILD_SCHEDULE="+schedule,
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "CHILD_DB="+db, "CHILD_SCHEDULE="+schedule,
 		"CHILD_VISIBILITY="+visibility.String(), "CHILD_WORKERS="+strconv.Itoa(workers))
-	c.cmd.Stderr = c.stderr
-	stdout, err := c.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			default:
-			}
-		}
-		c.exited <- c.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		if c.cmd.ProcessState == nil {
-			_ = c.cmd.Process.Kill()
-			<-c.exited
-		}
-	})
+	c := &child{Process: webhooktest.StartProcess(t, cmd)}
 	select {
-	case line := <-lines:
+	case line, ok := <-c.Lines:
+		if !ok {
+			t.Fatalf("child exited before listening (%v); stderr:\n%s", c.Err(), c.Stderr)
+		}
 		u, ok := strings.CutPrefix(line, "listening ")
 		if !ok {
-			t.Fatalf("child printed %q; want its URL; stderr:\n%s", line, c.stderr)
+			t.Fatalf("child printed %q; want its URL; stderr:\n%s", line, c.Stderr)
 		}
 		c.url = u
-	case err := <-c.exited:
-		t.Fatalf("child exited before listening (%v); stderr:\n%s", err, c.stderr)
 	case <-time.After(15 * time.Second):
-		t.Fatalf("child not listening within 15s; stderr:\n%s", c.stderr)
+		t.Fatalf("child not listening within 15s; stderr:\n%s", c.Stderr)
 	}
 	return c
-}
-
-// signal sends sig and returns the exit error (nil for status 0).
-func (c *child) signal(t *testing.T, sig syscall.Signal) error {
-	t.Helper()
-	if err := c.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-c.exited:
-		return err
-	case <-time.After(20 * time.Second):
-		t.Fatalf("child did not exit within 20s of %v; stderr:\n%s", sig, c.stderr)
-		return nil
-	}
 }
 
 // TestKillMidBatch is cmd/webhooks' kill -9 test with many deliveries in
@@ -176,50 +114,47 @@ func TestKillMidBatch(t *testing.T) {
 		schedule   = "0s,1s,1s,1s,1s"
 	)
 	var inflight atomic.Int32
-	got := newTally()
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body) // so r.Context() ends if the sender dies
+	rcv := webhooktest.NewReceiver(t, webhooktest.ReceiverOptions{Respond: func(r *http.Request, _ []byte, _ int) int {
 		inflight.Add(1)
 		defer inflight.Add(-1)
 		select {
 		case <-time.After(slow):
+			return http.StatusNoContent
 		case <-r.Context().Done():
-			return // the sender died: not delivered
+			return 0 // the sender died: not delivered
 		}
-		got.add(r.Header.Get(signature.HeaderID))
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(rcv.Close)
+	}})
 
 	db := filepath.Join(t.TempDir(), "dev.db")
 	c := startChild(t, db, schedule, visibility, workers)
 	hook := createHook(t, c.url, hookConfig{URL: rcv.URL + "/slow", TimeoutMs: 1000})
+	rcv.SetKey(hook.SigningKey)
 	want := ingestUsers(t, c.url, hook.ID, ids("kill", jobs))
 	waitFor(t, 10*time.Second, func() bool {
-		u, _ := got.counts()
+		u, _ := rcv.Counts()
 		return u >= workers && inflight.Load() >= workers/2
 	}, func() string {
-		u, _ := got.counts()
+		u, _ := rcv.Counts()
 		return fmt.Sprintf("%d delivered, %d in flight; want a batch done and one in flight to kill", u, inflight.Load())
 	})
 	held := inflight.Load()
-	if err := c.signal(t, syscall.SIGKILL); err == nil {
+	if err := c.Signal(t, syscall.SIGKILL); err == nil {
 		t.Fatal("child exited cleanly after SIGKILL?")
 	}
-	before, _ := got.counts()
+	before, _ := rcv.Counts()
 	if before == jobs {
 		t.Fatal("every job was delivered before the kill; nothing was tested")
 	}
 
 	restart := time.Now()
 	c = startChild(t, db, schedule, visibility, workers)
-	waitFor(t, 20*time.Second, func() bool { return got.has(want) }, func() string {
-		u, _ := got.counts()
-		return fmt.Sprintf("after restart %d of %d jobs delivered, missing e.g. %v; stderr:\n%s", u, jobs, got.missing(want), c.stderr)
+	waitFor(t, 20*time.Second, func() bool { return rcv.Has(want) }, func() string {
+		u, _ := rcv.Counts()
+		return fmt.Sprintf("after restart %d of %d jobs delivered, missing e.g. %v; stderr:\n%s", u, jobs, rcv.Missing(want), c.Stderr)
 	})
 	took := time.Since(restart)
-	if err := c.signal(t, syscall.SIGTERM); err != nil {
-		t.Errorf("exit after SIGTERM: %v; want status 0; stderr:\n%s", err, c.stderr)
+	if err := c.Signal(t, syscall.SIGTERM); err != nil {
+		t.Errorf("exit after SIGTERM: %v; want status 0; stderr:\n%s", err, c.Stderr)
 	}
 	if rows := queueRows(t, db); rows != 0 {
 		t.Errorf("%d jobs left in the queue tables; want none", rows)
@@ -230,7 +165,7 @@ func TestKillMidBatch(t *testing.T) {
 			t.Errorf("delivery %s has no Success in the delivery log", id)
 		}
 	}
-	unique, total := got.counts()
+	unique, total := rcv.Counts()
 	t.Logf("SIGKILL with %d deliveries in flight and %d of %d delivered: all %d delivered %s after restart, %d duplicates",
 		held, before, jobs, unique, took.Round(time.Millisecond), total-unique)
 }

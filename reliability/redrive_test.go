@@ -3,17 +3,15 @@ package reliability_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/logto-webhooks/webhooks/shared/devserver"
-	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
+	"github.com/logto-webhooks/webhooks/shared/webhooktest"
 )
 
 // TestOutageRedrive keeps the receiver down for a whole (short) schedule: every
@@ -23,28 +21,22 @@ func TestOutageRedrive(t *testing.T) {
 	const n = 200
 	schedule := mustSchedule(t, "0s,50ms,100ms")
 	var up atomic.Bool
-	var attempts atomic.Int64
-	got := newTally()
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		attempts.Add(1)
+	rcv := webhooktest.NewReceiver(t, webhooktest.ReceiverOptions{Respond: func(*http.Request, []byte, int) int {
 		if !up.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
+			return http.StatusServiceUnavailable
 		}
-		got.add(r.Header.Get(signature.HeaderID))
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(rcv.Close)
+		return http.StatusOK
+	}})
 	srv := startDev(t, devserver.Config{Schedule: schedule})
 	hook := createHook(t, srv.URL, hookConfig{URL: rcv.URL + "/down"})
+	rcv.SetKey(hook.SigningKey)
 	want := ingestUsers(t, srv.URL, hook.ID, ids("outage", n))
 
 	var dead []webhook.Job
 	waitFor(t, 20*time.Second, func() bool { dead = deadJobs(t, srv, 0); return len(dead) == n }, func() string {
-		return fmt.Sprintf("%d of %d jobs dead-lettered; receiver got %d attempts", len(dead), n, attempts.Load())
+		return fmt.Sprintf("%d of %d jobs dead-lettered; receiver got %d attempts", len(dead), n, rcv.Requests())
 	})
-	if a, w := attempts.Load(), int64(n*schedule.Attempts()); a != w {
+	if a, w := rcv.Requests(), int64(n*schedule.Attempts()); a != w {
 		t.Errorf("receiver got %d attempts before the DLQ; want %d (%d jobs x %d attempts)", a, w, n, schedule.Attempts())
 	}
 	if rows := queueRows(t, srv.DBPath); rows != n {
@@ -64,8 +56,8 @@ func TestOutageRedrive(t *testing.T) {
 	if err != nil || moved != n {
 		t.Fatalf("Redrive = %d, %v; want %d", moved, err, n)
 	}
-	waitFor(t, 20*time.Second, func() bool { return got.has(want) }, func() string {
-		return fmt.Sprintf("after the redrive, missing e.g. %v", got.missing(want))
+	waitFor(t, 20*time.Second, func() bool { return rcv.Has(want) }, func() string {
+		return fmt.Sprintf("after the redrive, missing e.g. %v", rcv.Missing(want))
 	})
 	if d := deadJobs(t, srv, 0); len(d) != 0 {
 		t.Errorf("%d jobs in the DLQ after the redrive delivered them all", len(d))
@@ -73,7 +65,7 @@ func TestOutageRedrive(t *testing.T) {
 	waitFor(t, 5*time.Second, func() bool { return queueRows(t, srv.DBPath) == 0 }, func() string {
 		return fmt.Sprintf("%d jobs still queued after every one was delivered", queueRows(t, srv.DBPath))
 	})
-	unique, total := got.counts()
+	unique, total := rcv.Counts()
 	t.Logf("%d jobs: %d failed attempts to the DLQ, redrive delivered all %d in %s, %d duplicates",
 		n, n*schedule.Attempts(), unique, time.Since(start).Round(time.Millisecond), total-unique)
 }

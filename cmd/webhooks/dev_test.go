@@ -1,50 +1,26 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/logto-webhooks/webhooks/shared/signature"
+	"github.com/logto-webhooks/webhooks/shared/lambdatest"
+	"github.com/logto-webhooks/webhooks/shared/webhooktest"
 )
 
 // devProc is a `webhooks dev` subprocess.
 type devProc struct {
-	cmd    *exec.Cmd
-	url    string
-	lines  chan string // stdout, line by line
-	stderr *lockedBuffer
-	exited chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	*webhooktest.Process
+	url string
 }
 
 var listeningRE = regexp.MustCompile(`^webhooks dev listening on (http://\S+)`)
@@ -52,71 +28,29 @@ var listeningRE = regexp.MustCompile(`^webhooks dev listening on (http://\S+)`)
 // startDev starts bin dev with args and waits for its banner.
 func startDev(t *testing.T, bin string, args ...string) *devProc {
 	t.Helper()
-	p := &devProc{cmd: exec.Command(bin, append([]string{"dev", "--addr", "127.0.0.1:0"}, args...)...),
-		lines: make(chan string, 1000), stderr: &lockedBuffer{}, exited: make(chan error, 1)}
-	p.cmd.Stderr = p.stderr
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			p.lines <- sc.Text()
-		}
-		close(p.lines)
-		p.exited <- p.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-		}
-	})
+	p := &devProc{Process: webhooktest.StartProcess(t, exec.Command(bin, append([]string{"dev", "--addr", "127.0.0.1:0"}, args...)...))}
 	deadline := time.After(15 * time.Second)
 	for p.url == "" {
 		select {
-		case line, ok := <-p.lines:
+		case line, ok := <-p.Lines:
 			if !ok {
-				t.Fatalf("webhooks dev exited before listening; stderr:\n%s", p.stderr)
+				t.Fatalf("webhooks dev exited before listening; stderr:\n%s", p.Stderr)
 			}
 			if m := listeningRE.FindStringSubmatch(line); m != nil {
 				p.url = m[1]
 			}
 		case <-deadline:
-			t.Fatalf("webhooks dev printed no banner within 15s; stderr:\n%s", p.stderr)
+			t.Fatalf("webhooks dev printed no banner within 15s; stderr:\n%s", p.Stderr)
 		}
 	}
 	return p
 }
 
-// stop sends sig and returns the exit error (nil for status 0).
-func (p *devProc) stop(t *testing.T, sig syscall.Signal) error {
-	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for range p.lines { // drain so the process never blocks on stdout
-		}
-	}()
-	select {
-	case err := <-p.exited:
-		return err
-	case <-time.After(20 * time.Second):
-		t.Fatalf("webhooks dev did not exit within 20s of %v; stderr:\n%s", sig, p.stderr)
-		return nil
-	}
-}
-
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "webhooks")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if err := lambdatest.GoBuild(t.Context(), "", bin, ".", nil); err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -157,7 +91,7 @@ func TestDevProcess(t *testing.T) {
 	wait:
 		for {
 			select {
-			case line := <-p.lines:
+			case line := <-p.Lines:
 				if strings.HasPrefix(line, "demo receiver: User.Created") {
 					if !strings.Contains(line, "signatures ok") {
 						t.Fatalf("demo receiver: %s", line)
@@ -165,13 +99,13 @@ func TestDevProcess(t *testing.T) {
 					break wait
 				}
 			case <-deadline:
-				t.Fatalf("no verified delivery within 10s; stderr:\n%s", p.stderr)
+				t.Fatalf("no verified delivery within 10s; stderr:\n%s", p.Stderr)
 			}
 		}
 		t.Logf("process start to listening: %s; to first verified delivery: %s",
 			listening.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
-		if err := p.stop(t, syscall.SIGINT); err != nil {
-			t.Errorf("exit after SIGINT: %v; want status 0; stderr:\n%s", err, p.stderr)
+		if err := p.Signal(t, syscall.SIGINT); err != nil {
+			t.Errorf("exit after SIGINT: %v; want status 0; stderr:\n%s", err, p.Stderr)
 		}
 	})
 
@@ -182,45 +116,30 @@ func TestDevProcess(t *testing.T) {
 			up          // 204
 		)
 		var mode, inflight atomic.Int32
-		var mu sync.Mutex
-		delivered := map[string]int{} // webhook-id -> 2xx answers that reached a live sender
-		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			// Reading the body lets the server notice a dead sender: it
-			// cancels r.Context() only once the body has been consumed.
-			_, _ = io.Copy(io.Discard, r.Body)
+		rcv := webhooktest.NewReceiver(t, webhooktest.ReceiverOptions{Respond: func(r *http.Request, _ []byte, _ int) int {
 			switch mode.Load() {
 			case down:
-				w.WriteHeader(http.StatusServiceUnavailable)
-				return
+				return http.StatusServiceUnavailable
 			case slow:
 				inflight.Add(1)
 				defer inflight.Add(-1)
 				select {
 				case <-time.After(3 * time.Second):
 				case <-r.Context().Done():
-					return // the sender died: not delivered
+					return 0 // the sender died: not delivered
 				}
 			}
-			mu.Lock()
-			delivered[r.Header.Get(signature.HeaderID)]++
-			mu.Unlock()
-			w.WriteHeader(http.StatusNoContent)
-		}))
-		defer rcv.Close()
-		unique := func() (n, total int) {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, c := range delivered {
-				total += c
-			}
-			return len(delivered), total
-		}
+			return http.StatusNoContent
+		}})
 
 		db := filepath.Join(t.TempDir(), "dev.db")
-		if out, err := exec.Command(bin, "hooks", "create", "--db", db, "--url", rcv.URL+"/in",
-			"--events", "User.Created", "--allow-private", "127.0.0.1").CombinedOutput(); err != nil {
-			t.Fatalf("hooks create: %v\n%s", err, out)
+		out, err := exec.Command(bin, "hooks", "create", "--db", db, "--url", rcv.URL+"/in",
+			"--events", "User.Created", "--allow-private", "127.0.0.1", "--json").CombinedOutput()
+		var created struct{ SigningKey string }
+		if err != nil || json.Unmarshal(out, &created) != nil || created.SigningKey == "" {
+			t.Fatalf("hooks create --json: %v\n%s", err, out)
 		}
+		rcv.SetKey(created.SigningKey)
 		args := []string{"--db", db, "--allow-private", "127.0.0.1", "--retry-schedule", "0s,1s,1s,1s,1s,1s,1s,1s",
 			"--visibility-timeout", "2s", "--workers", "4"}
 		p := startDev(t, bin, args...)
@@ -239,9 +158,9 @@ func TestDevProcess(t *testing.T) {
 			}
 		}
 		time.Sleep(200 * time.Millisecond) // let the other workers pick up jobs too
-		before, _ := unique()
+		before, _ := rcv.Counts()
 		held := inflight.Load()
-		if err := p.stop(t, syscall.SIGKILL); err == nil {
+		if err := p.Signal(t, syscall.SIGKILL); err == nil {
 			t.Fatal("webhooks dev exited cleanly after SIGKILL?")
 		}
 		mode.Store(up)
@@ -249,19 +168,19 @@ func TestDevProcess(t *testing.T) {
 		restart := time.Now()
 		p = startDev(t, bin, args...)
 		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			if n, _ := unique(); n == accepted {
+			if n, _ := rcv.Counts(); n == accepted {
 				break
 			}
 			if time.Now().After(deadline) {
-				n, _ := unique()
-				t.Fatalf("after restart %d of %d accepted deliveries arrived; stderr:\n%s", n, accepted, p.stderr)
+				n, _ := rcv.Counts()
+				t.Fatalf("after restart %d of %d accepted deliveries arrived; stderr:\n%s", n, accepted, p.Stderr)
 			}
 		}
-		n, total := unique()
+		n, total := rcv.Counts()
 		t.Logf("kill -9 with %d deliveries in flight and %d delivered before: all %d accepted deliveries arrived %s after restart (%d 2xx answers, %d duplicates)",
 			held, before, n, time.Since(restart).Round(time.Millisecond), total, total-n)
-		if err := p.stop(t, syscall.SIGTERM); err != nil {
-			t.Errorf("exit after SIGTERM: %v; want status 0; stderr:\n%s", err, p.stderr)
+		if err := p.Signal(t, syscall.SIGTERM); err != nil {
+			t.Errorf("exit after SIGTERM: %v; want status 0; stderr:\n%s", err, p.Stderr)
 		}
 	})
 }

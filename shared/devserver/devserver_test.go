@@ -21,6 +21,7 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/embedded"
 	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
+	"github.com/logto-webhooks/webhooks/shared/webhooktest"
 )
 
 // userCreated is the README's example record.
@@ -79,7 +80,7 @@ func post(t *testing.T, url, body string) (int, string) {
 func TestDemoDelivery(t *testing.T) {
 	start := time.Now()
 	got := make(chan devserver.DemoDelivery, 10)
-	var out syncBuffer
+	var out webhooktest.SyncBuffer
 	srv, _ := run(t, devserver.Config{Demo: true, DemoOut: &out, DemoNotify: func(d devserver.DemoDelivery) { got <- d }})
 	if status, body := post(t, srv.URL+"/events", userCreated); status != http.StatusAccepted || !strings.Contains(body, `"deliveries":1`) {
 		t.Fatalf("POST /events = %d %s; want 202 with one delivery", status, body)
@@ -127,41 +128,35 @@ func TestDemoHookReused(t *testing.T) {
 	}
 }
 
-// receiver is a test endpoint whose answer can change during a test.
-type receiver struct {
-	*httptest.Server
-	status   atomic.Int32
-	attempts atomic.Int32
-	ok       chan string // webhook-id of each 2xx answer
-}
-
-func newReceiver(t *testing.T, status int) *receiver {
-	r := &receiver{ok: make(chan string, 100)}
-	r.status.Store(int32(status))
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.attempts.Add(1)
-		s := int(r.status.Load())
-		w.WriteHeader(s)
+// newReceiver starts a receiver whose answer, status, can change during a
+// test; ok gets the webhook-id of each 2xx answer.
+func newReceiver(t *testing.T, status *atomic.Int32) (rcv *webhooktest.Receiver, ok chan string) {
+	ok = make(chan string, 100)
+	rcv = webhooktest.NewReceiver(t, webhooktest.ReceiverOptions{Respond: func(r *http.Request, _ []byte, _ int) int {
+		s := int(status.Load())
 		if s < 300 {
-			r.ok <- req.Header.Get(signature.HeaderID)
+			ok <- r.Header.Get(signature.HeaderID)
 		}
-	}))
-	t.Cleanup(r.Close)
-	return r
+		return s
+	}})
+	return rcv, ok
 }
 
-// createHook creates a hook through the management API and returns its id.
-func createHook(t *testing.T, base, url string) string {
+// createdHook is what the tests need of a hook created through the API.
+type createdHook struct{ ID, SigningKey string }
+
+// createHook creates a hook through the management API.
+func createHook(t *testing.T, base, url string) createdHook {
 	t.Helper()
 	status, body := post(t, base+"/hooks", `{"name":"t","events":["User.Created"],"config":{"url":"`+url+`"}}`)
 	if status != http.StatusCreated {
 		t.Fatalf("POST /hooks = %d %s", status, body)
 	}
-	var h struct{ ID string }
+	var h createdHook
 	if err := json.Unmarshal([]byte(body), &h); err != nil {
 		t.Fatal(err)
 	}
-	return h.ID
+	return h
 }
 
 // TestRetryDeadLetterRedrive: a failing receiver gets every attempt of a short
@@ -171,9 +166,13 @@ func TestRetryDeadLetterRedrive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rcv := newReceiver(t, http.StatusInternalServerError)
+	var status atomic.Int32
+	status.Store(http.StatusInternalServerError)
+	rcv, ok := newReceiver(t, &status)
 	srv, _ := run(t, devserver.Config{Schedule: schedule, AllowPrivate: loopback})
-	hookID := createHook(t, srv.URL, rcv.URL)
+	hook := createHook(t, srv.URL, rcv.URL)
+	rcv.SetKey(hook.SigningKey)
+	hookID := hook.ID
 	if status, body := post(t, srv.URL+"/events", userCreated); status != http.StatusAccepted {
 		t.Fatalf("POST /events = %d %s", status, body)
 	}
@@ -181,13 +180,13 @@ func TestRetryDeadLetterRedrive(t *testing.T) {
 	var dead []webhook.Job
 	for deadline := time.Now().Add(5 * time.Second); len(dead) == 0; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no job in the DLQ after 5s; %d attempts", rcv.attempts.Load())
+			t.Fatalf("no job in the DLQ after 5s; %d attempts", rcv.Requests())
 		}
 		if dead, err = srv.DB.ListDead(ctx, webhook.DeadFilter{}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := rcv.attempts.Load(); got != 3 {
+	if got := rcv.Requests(); got != 3 {
 		t.Errorf("receiver got %d attempts; want 3, the schedule's", got)
 	}
 	logs, err := srv.DB.Query(ctx, webhook.LogQuery{HookID: hookID, Since: time.Now().Add(-time.Minute)})
@@ -195,13 +194,13 @@ func TestRetryDeadLetterRedrive(t *testing.T) {
 		t.Errorf("delivery log = %d entries (%v), first %+v; want 3 errors with status 500", len(logs), err, logs)
 	}
 
-	rcv.status.Store(http.StatusOK)
+	status.Store(http.StatusOK)
 	n, err := srv.DB.Redrive(ctx, webhook.DeadFilter{HookID: hookID}, nil)
 	if err != nil || n != 1 {
 		t.Fatalf("Redrive = %d, %v; want 1", n, err)
 	}
 	select {
-	case id := <-rcv.ok:
+	case id := <-ok:
 		if id != dead[0].DeliveryID {
 			t.Errorf("redriven delivery has webhook-id %s; want %s", id, dead[0].DeliveryID)
 		}
@@ -224,7 +223,7 @@ func TestGracefulShutdown(t *testing.T) {
 	defer releaseOnce() // runs before rcv.Close, which waits for the handler
 	db := filepath.Join(t.TempDir(), "dev.db")
 	srv, stop := run(t, devserver.Config{DBPath: db, AllowPrivate: loopback, Visibility: 300 * time.Millisecond})
-	hookID := createHook(t, srv.URL, rcv.URL)
+	hookID := createHook(t, srv.URL, rcv.URL).ID
 	if status, body := post(t, srv.URL+"/events", userCreated); status != http.StatusAccepted {
 		t.Fatalf("POST /events = %d %s", status, body)
 	}
@@ -305,25 +304,21 @@ func TestRoutes(t *testing.T) {
 // that checks the signatures with the hook's key.
 func TestSendTest(t *testing.T) {
 	var got atomic.Value
-	var hookKey atomic.Value
-	hookKey.Store("")
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		got.Store(string(body))
-		if err := signature.Verify(r.Header, body, hookKey.Load().(string), time.Minute, time.Now()); err != nil || r.Header.Get("X-Test") != "1" {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer rcv.Close()
+	rcv := webhooktest.NewReceiver(t, webhooktest.ReceiverOptions{Tolerance: time.Minute,
+		Respond: func(r *http.Request, body []byte, _ int) int {
+			got.Store(string(body))
+			if r.Header.Get("X-Test") != "1" {
+				return http.StatusUnauthorized
+			}
+			return http.StatusOK
+		}})
 	srv, _ := run(t, devserver.Config{AllowPrivate: loopback})
-	id := createHook(t, srv.URL, rcv.URL)
+	id := createHook(t, srv.URL, rcv.URL).ID
 	h, err := srv.DB.GetHook(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hookKey.Store(h.SigningKey)
+	rcv.SetKey(h.SigningKey)
 	status, body := post(t, srv.URL+"/hooks/"+id+"/test",
 		`{"events":["PostSignIn"],"config":{"url":"`+rcv.URL+`","headers":{"X-Test":"1"}}}`)
 	if status != http.StatusNoContent {
@@ -332,22 +327,4 @@ func TestSendTest(t *testing.T) {
 	if s, _ := got.Load().(string); !strings.HasPrefix(s, `{"event":"PostSignIn"`) || !strings.HasSuffix(s, `"hookId":"`+id+`"}`) {
 		t.Errorf("receiver got %s; want the PostSignIn test payload ending with hookId", s)
 	}
-}
-
-// syncBuffer is a strings.Builder safe for the receiver's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/webhooktest"
 )
 
 // The variables scripts/tools.sh and scripts/test.sh set.
@@ -63,12 +65,25 @@ func RIE(t testing.TB) string {
 func Build(t testing.TB, pkg string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", pkg, err, msg)
+	if err := GoBuild(context.Background(), "", out, pkg, []string{"-tags", "lambda.norpc", "-trimpath"}, "CGO_ENABLED=0"); err != nil {
+		t.Fatal(err)
 	}
 	return out
+}
+
+// GoBuild runs `go build -o out flags... pkg` in dir (the working directory
+// when empty) with env added to the process's environment. It is Build's step
+// without a testing.TB, for programs such as bench that build binaries too; its
+// error carries the compiler's output.
+func GoBuild(ctx context.Context, dir, out, pkg string, flags []string, env ...string) error {
+	args := append([]string{"build", "-o", out}, flags...)
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, msg)
+	}
+	return nil
 }
 
 // Function is one bootstrap running under RIE.
@@ -81,7 +96,7 @@ type Function struct {
 	Started time.Time
 
 	cmd    *exec.Cmd
-	logs   *lineBuffer
+	logs   *webhooktest.SyncBuffer
 	exited chan struct{}
 	client *http.Client
 	once   sync.Once
@@ -105,7 +120,7 @@ func Start(t testing.TB, name, bootstrap string, env map[string]string) *Functio
 	f := &Function{
 		Name:   name,
 		URL:    "http://" + invokeAddr + InvokePath,
-		logs:   &lineBuffer{},
+		logs:   &webhooktest.SyncBuffer{},
 		exited: make(chan struct{}),
 		client: &http.Client{Transport: &http.Transport{Proxy: nil}},
 	}
@@ -202,7 +217,13 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) (Result, error) {
 
 // Logs returns every line RIE and the function printed so far (RIE forwards the
 // function's stdout and stderr, as Lambda sends them to CloudWatch Logs).
-func (f *Function) Logs() []string { return f.logs.Lines() }
+func (f *Function) Logs() []string {
+	s := strings.TrimRight(f.logs.String(), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
 
 // initReport matches RIE's "INIT REPORT(durationMs: 13.5)" line. (Its REPORT
 // line's "Init Duration" is not the init phase in this RIE version: it measures
@@ -266,31 +287,4 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
-}
-
-// lineBuffer collects output safely from RIE's two streams.
-type lineBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lineBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lineBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// Lines returns the complete and partial lines written so far.
-func (b *lineBuffer) Lines() []string {
-	s := strings.TrimRight(b.String(), "\n")
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
 }

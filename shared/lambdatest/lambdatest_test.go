@@ -1,6 +1,8 @@
 package lambdatest_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,5 +49,39 @@ func TestFunction(t *testing.T) {
 	// The bootstrap was RIE's child in RIE's process group: none may survive.
 	if err := syscall.Kill(-fn.PID(), 0); err == nil || err == syscall.EPERM {
 		t.Errorf("process group %d still has members after Stop (kill: %v)", fn.PID(), err)
+	}
+}
+
+func TestGoBuild(t *testing.T) {
+	tests := []struct {
+		name, dir, pkg string
+		env            []string
+		wantErr        string // "" for success
+	}{
+		{name: "package in the working directory", pkg: "./testdata/echo"},
+		{name: "package in dir", dir: "testdata", pkg: "./echo"},
+		{name: "env reaches go build", pkg: "./testdata/echo", env: []string{"GOFLAGS=-mod=bogus"}, wantErr: "-mod=bogus"},
+		{name: "missing package", pkg: "./testdata/nope", wantErr: "go build ./testdata/nope: exit status 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "bin")
+			err := lambdatest.GoBuild(t.Context(), tt.dir, out, tt.pkg, []string{"-trimpath"}, tt.env...)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("GoBuild = %v; want nil", err)
+				}
+				if st, err := os.Stat(out); err != nil || st.Size() == 0 {
+					t.Errorf("no binary at %s (%v)", out, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("GoBuild = %v; want an error containing %q", err, tt.wantErr)
+			}
+			if _, statErr := os.Stat(out); statErr == nil {
+				t.Errorf("a failed build left a binary at %s", out)
+			}
+		})
 	}
 }
