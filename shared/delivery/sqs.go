@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -80,7 +79,9 @@ func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage) b
 	if n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); err == nil && n > 0 {
 		m.Attempt = n
 	}
-	if err := json.Unmarshal([]byte(rec.Body), &m.Job); err != nil {
+	job, err := webhook.DecodeJob([]byte(rec.Body))
+	m.Job = job
+	if err != nil {
 		// Job.Validate rejects the zero job, so Deliver dead-letters it.
 		h.log.ErrorContext(ctx, "delivery: message body is not a job", "messageId", rec.MessageId, "error", err)
 		m.Job = webhook.Job{}

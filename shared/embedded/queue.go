@@ -100,8 +100,8 @@ func (d *DB) receive(ctx context.Context, limit int) ([]webhook.Message, error) 
 			if err := tx.QueryRowContext(ctx, `select received from goqite where id = ?`, m.ID).Scan(&received); err != nil {
 				return fmt.Errorf("read receive count: %w", err)
 			}
-			var j webhook.Job
-			if err := json.Unmarshal(m.Body, &j); err != nil {
+			j, err := webhook.DecodeJob(m.Body)
+			if err != nil {
 				if err := d.moveDead(ctx, tx, m.ID, m.Body); err != nil {
 					return err
 				}

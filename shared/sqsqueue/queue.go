@@ -235,8 +235,8 @@ func (q *Queue) Receive(ctx context.Context, n int, wait time.Duration) ([]webho
 }
 
 func (q *Queue) decode(m types.Message, queue string) (webhook.Job, bool) {
-	var j webhook.Job
-	if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &j); err != nil {
+	j, err := webhook.DecodeJob([]byte(aws.ToString(m.Body)))
+	if err != nil {
 		q.undecodable.Add(1)
 		// The body may hold user data: log its size, not its content.
 		q.log.Warn("sqsqueue: skipping a message that is not a delivery job",
