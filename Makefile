@@ -7,8 +7,12 @@ GOFLAGS_LAMBDA = -tags lambda.norpc -trimpath -ldflags="-s -w" -buildvcs=false
 test:
 	./scripts/test.sh
 
+# Built first so the wait is explained: the first build compiles the pure-Go SQLite
+# driver (about 1.5 min on 2 cores); later builds take a second.
 dev:
-	$(GO) run ./cmd/webhooks dev --demo
+	@echo "building bin/webhooks (the first build takes a minute or two; later ones a second)..."
+	@$(GO) build -o bin/webhooks ./cmd/webhooks
+	./bin/webhooks dev --demo
 
 build:
 	$(GO) build -o bin/webhooks ./cmd/webhooks
