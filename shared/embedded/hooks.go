@@ -94,18 +94,9 @@ func (d *DB) SetEnabled(ctx context.Context, id string, enabled bool, reason str
 	if enabled {
 		reason = ""
 	}
-	err := d.write(ctx, func(tx *sql.Tx) error {
-		h, err := getHook(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	err := d.updateHook(ctx, id, func(h *webhook.Hook) bool {
 		h.Enabled, h.DisabledReason = enabled, reason
-		doc, err := json.Marshal(h)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `update hooks set doc = ? where id = ?`, string(doc), id)
-		return err
+		return true
 	})
 	if err != nil {
 		return fmt.Errorf("set hook %s enabled=%t: %w", id, enabled, err)
@@ -120,15 +111,28 @@ func (d *DB) SetFailingSince(ctx context.Context, id string, since int64) error 
 	if since < 0 {
 		return fmt.Errorf("set hook %s failing since %d: negative time", id, since)
 	}
-	err := d.write(ctx, func(tx *sql.Tx) error {
-		h, err := getHook(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	err := d.updateHook(ctx, id, func(h *webhook.Hook) bool {
 		if since == h.FailingSince || since != 0 && h.FailingSince != 0 {
-			return nil // nothing to change, or already failing: the first failure wins
+			return false // nothing to change, or already failing: the first failure wins
 		}
 		h.FailingSince = since
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("set hook %s failing since %d: %w", id, since, err)
+	}
+	return nil
+}
+
+// updateHook applies change to the stored hook and writes it back if change
+// returns true. Read and write share one transaction under the write lock, so
+// concurrent updates of different fields do not overwrite each other.
+func (d *DB) updateHook(ctx context.Context, id string, change func(*webhook.Hook) bool) error {
+	return d.write(ctx, func(tx *sql.Tx) error {
+		h, err := getHook(ctx, tx, id)
+		if err != nil || !change(&h) {
+			return err
+		}
 		doc, err := json.Marshal(h)
 		if err != nil {
 			return err
@@ -136,10 +140,6 @@ func (d *DB) SetFailingSince(ctx context.Context, id string, since int64) error 
 		_, err = tx.ExecContext(ctx, `update hooks set doc = ? where id = ?`, string(doc), id)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("set hook %s failing since %d: %w", id, since, err)
-	}
-	return nil
 }
 
 // querier is what getHook needs of *sql.DB and *sql.Tx.
