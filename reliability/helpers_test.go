@@ -11,7 +11,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,7 +19,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +26,7 @@ import (
 
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/devserver"
+	"github.com/logto-webhooks/webhooks/shared/devserver/devservertest"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -75,43 +74,14 @@ type dev struct {
 // receivers registered earlier close.
 func startDev(t *testing.T, cfg devserver.Config) *dev {
 	t.Helper()
-	cfg.Addr = "127.0.0.1:0"
-	if cfg.DBPath == "" {
-		cfg.DBPath = filepath.Join(t.TempDir(), "dev.db")
-	}
 	if cfg.AllowPrivate == nil {
 		cfg.AllowPrivate = loopback
 	}
-	if cfg.PollInterval == 0 {
-		cfg.PollInterval = 10 * time.Millisecond
+	if cfg.DBPath == "" {
+		cfg.DBPath = filepath.Join(t.TempDir(), "dev.db")
 	}
-	srv, err := devserver.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	var once sync.Once
-	var runErr error
-	d := &dev{Server: srv, DBPath: cfg.DBPath}
-	d.Stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case runErr = <-done:
-			case <-time.After(20 * time.Second):
-				runErr = errors.New("Run did not return within 20s of cancel")
-			}
-		})
-		return runErr
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(); err != nil {
-			t.Errorf("dev server: %v", err)
-		}
-	})
-	return d
+	srv, stop := devservertest.Start(t, cfg)
+	return &dev{Server: srv, DBPath: cfg.DBPath, Stop: stop}
 }
 
 // hookConfig is the part of a management API hook body the tests vary.

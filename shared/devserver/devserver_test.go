@@ -3,7 +3,6 @@ package devserver_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/devserver"
+	"github.com/logto-webhooks/webhooks/shared/devserver/devservertest"
 	"github.com/logto-webhooks/webhooks/shared/embedded"
 	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
@@ -30,37 +30,10 @@ const userCreated = `{"records":[{"type":"managementApi","id":"req-1","method":"
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 
-// run opens and runs a server in the background; stop cancels it and returns
-// Run's error. The test fails if the server is still running at cleanup.
-func run(t *testing.T, cfg devserver.Config) (srv *devserver.Server, stop func() error) {
+// run opens and runs a server in the background; see devservertest.Start.
+func run(t *testing.T, cfg devserver.Config) (*devserver.Server, func() error) {
 	t.Helper()
-	cfg.Addr = "127.0.0.1:0"
-	if cfg.DBPath == "" {
-		cfg.DBPath = filepath.Join(t.TempDir(), "dev.db")
-	}
-	cfg.PollInterval = 10 * time.Millisecond
-	srv, err := devserver.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	var once sync.Once
-	var runErr error
-	stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case runErr = <-done:
-			case <-time.After(15 * time.Second):
-				runErr = errors.New("Run did not return within 15s of cancel")
-			}
-		})
-		return runErr
-	}
-	t.Cleanup(func() { _ = stop() })
-	return srv, stop
+	return devservertest.Start(t, cfg)
 }
 
 func post(t *testing.T, url, body string) (int, string) {
