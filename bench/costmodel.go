@@ -1,11 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 
+	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -149,15 +148,18 @@ func costModel(r *results) ([]scenario, []costLine, []string) {
 	return scs, lines, notes
 }
 
-// logItemBytes estimates a delivery-log item of a 1 KiB delivery: the entry's
-// JSON plus the table's key and TTL attributes.
+// logItemBytes is the billed size of a delivery-log item for a 1 KiB delivery of
+// a realistic Logto payload, as the DynamoDB adapter stores it (bodies gzipped).
 func logItemBytes() int {
 	e := webhook.LogEntry{HookID: benchHookID, DeliveryID: "msg_0123456789abcdefghjkmnpqrs", EventID: "evt_0123456789abcdefghjkmnpqrs",
 		Event: webhook.UserCreated, Attempt: 1, Result: webhook.ResultSuccess, Status: 204, LatencyMs: 100,
-		Request: strings.Repeat("x", 1<<10), CreatedAt: 1764072000000}
-	b, _ := json.Marshal(e)
-	return len(b) + len(`sk0000000000000#msg_0123456789abcdefghjkmnpqrs#1expiresAt1764072000`)
+		Request: realisticBody, CreatedAt: 1764072000000}
+	return dynamo.LogItemSize(e, dynamo.DefaultTTL)
 }
+
+// realisticBody is a 1 KiB User.Created delivery as Logto sends it: JSON, with ids,
+// e-mail addresses and timestamps, which gzip less well than padding would.
+const realisticBody = `{"event":"User.Created","createdAt":"2026-11-25T12:00:00.000Z","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36","ip":"203.0.113.5","path":"/users","method":"POST","status":200,"params":{},"matchedRoute":"/users","data":{"id":"k3j9x2m1p8q7","username":"alice.example","primaryEmail":"alice.example@example.com","primaryPhone":"+15551234567","name":"Alice Example","avatar":"https://cdn.example.com/avatars/k3j9x2m1p8q7.png","customData":{"plan":"pro","seats":12,"region":"eu-west-1","crmId":"0015g00000XyZ1AAB"},"identities":{"github":{"userId":"9876543","details":{"email":"alice@example.org","name":"Alice E.","avatar":"https://avatars.example.com/u/9876543"}}},"lastSignInAt":1764071234567,"createdAt":1764070000000,"updatedAt":1764071234567,"profile":{"givenName":"Alice","familyName":"Example","locale":"en-GB","zoneinfo":"Europe/London"},"applicationId":"8f2a1c9d0e7b","isSuspended":false,"hasPassword":true},"hookId":"h7t2v9w4q1z8x3c6b5n0m"}`
 
 // total sums lines for scenario i, optionally without the log and API Gateway.
 func total(lines []costLine, i int, withLog, withAPIGateway bool) float64 {

@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +135,38 @@ func TestCreateTablesTwice(t *testing.T) {
 	client, hooks, deliveries := newTables(t)
 	if err := dynamo.CreateTables(t.Context(), client, hooks, deliveries); err != nil {
 		t.Errorf("second CreateTables: %v", err)
+	}
+}
+
+// TestDeliveryItemCompressesBodies: a typical 1 KiB JSON body is stored gzipped,
+// so the item stays under the 1 KB that one on-demand write unit covers.
+func TestDeliveryItemCompressesBodies(t *testing.T) {
+	client, _, deliveries := newTables(t)
+	l := dynamo.NewDeliveryLog(client, deliveries, 48*time.Hour)
+	body := `{"event":"User.Created","createdAt":"2026-11-25T12:00:00.000Z","userAgent":"Mozilla/5.0 (X11; Linux x86_64)","ip":"203.0.113.5","path":"/users","method":"POST","status":200,"params":{},"matchedRoute":"/users","data":{"id":"u1","username":"alice","primaryEmail":"alice@example.com","primaryPhone":null,"name":"Alice Example","avatar":null,"customData":{"plan":"pro","seats":12},"identities":{"github":{"userId":"1234567","details":{"email":"alice@example.com","name":"Alice"}}},"lastSignInAt":1764072000000,"createdAt":1764072000000,"updatedAt":1764072000000,"profile":{"givenName":"Alice","familyName":"Example","locale":"en"},"applicationId":"app1","isSuspended":false,"hasPassword":true},"hookId":"h1abcdefghijklmnopqrs"}`
+	for len(body) < 1024 {
+		body = strings.Replace(body, `"plan":"pro"`, `"plan":"pro","note":"padding to a kibibyte"`, 1)
+	}
+	e := webhook.LogEntry{HookID: "h1", DeliveryID: "msg_0123456789abcdefghjkmnpqrs", EventID: "evt_0123456789abcdefghjkmnpqrs",
+		Event: webhook.UserCreated, Attempt: 1, Result: webhook.ResultSuccess, Status: 204, LatencyMs: 100, Request: body, CreatedAt: 1767225600123}
+	if err := l.Record(t.Context(), e); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: &deliveries, Key: map[string]types.AttributeValue{
+		"hookId": &types.AttributeValueMemberS{Value: "h1"},
+		"sk":     &types.AttributeValueMemberS{Value: "1767225600123#msg_0123456789abcdefghjkmnpqrs#001"},
+	}})
+	if err != nil || out.Item == nil {
+		t.Fatalf("get item: %v, %v", out, err)
+	}
+	if _, ok := out.Item["request"]; ok {
+		t.Errorf("the 1 KiB request body is stored uncompressed")
+	}
+	if size := dynamo.ItemSize(out.Item); size >= 1024 || size != dynamo.LogItemSize(e, 48*time.Hour) {
+		t.Errorf("item is %d bytes (LogItemSize says %d), want < 1024 (one write unit)", size, dynamo.LogItemSize(e, 48*time.Hour))
+	}
+	got, err := l.Query(t.Context(), webhook.LogQuery{HookID: "h1"})
+	if err != nil || len(got) != 1 || got[0].Request != body {
+		t.Errorf("compressed body did not round-trip: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package webhooktest
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,20 @@ func TestDeliveryLog(t *testing.T, newLog func(t *testing.T) webhook.DeliveryLog
 		got := query(t, l, webhook.LogQuery{HookID: "h1"})
 		if len(got) != 2 || !reflect.DeepEqual(got[0], want) || !reflect.DeepEqual(got[1], minimal) {
 			t.Errorf("Query\n got %#v\nwant %#v", got, []webhook.LogEntry{want, minimal})
+		}
+	})
+	t.Run("LargeBodies", func(t *testing.T) {
+		l := newLog(t)
+		var sb strings.Builder
+		for i := 0; sb.Len() < 16<<10; i++ {
+			fmt.Fprintf(&sb, `{"id":"u%d","primaryEmail":"user%d@example.com","name":"Ünïcode <&> %d"},`, i, i, i)
+		}
+		want := webhook.LogEntry{HookID: "h1", DeliveryID: "msg_big", EventID: "evt_big", Event: webhook.UserDataUpdated,
+			Attempt: 1, Result: webhook.ResultError, Status: 500, Request: sb.String(), Response: strings.Repeat("x", 4096), CreatedAt: at(0)}
+		record(t, l, want)
+		got := query(t, l, webhook.LogQuery{HookID: "h1"})
+		if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+			t.Errorf("a 16 KiB request and 4 KiB response did not round-trip (got %d entries)", len(got))
 		}
 	})
 	t.Run("Query", func(t *testing.T) {
