@@ -118,31 +118,44 @@ type Outcome struct {
 // Deliver makes one attempt at m and says what the queue should do next. It never
 // returns an error: every failure is classified into an Outcome and logged.
 func (s *Service) Deliver(ctx context.Context, m webhook.Message) Outcome {
+	var t tally
+	out := s.deliver(ctx, m, &t)
+	s.cfg.Metrics.Emit(string(m.Job.Event), t...)
+	return out
+}
+
+// tally collects one attempt's metrics so that they leave as one EMF line: on
+// Lambda every line is billed log ingestion.
+type tally []metrics.Value
+
+func (t *tally) add(name string) { *t = append(*t, metrics.Count(name, 1)) }
+
+func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outcome {
 	job := m.Job
 	log := s.cfg.Logger.With("deliveryId", job.DeliveryID, "hookId", job.HookID, "event", job.Event, "attempt", m.Attempt)
 	if err := job.Validate(); err != nil {
 		log.ErrorContext(ctx, "delivery: undeliverable job, dead-lettering", "error", err)
-		s.count(job.Event, metrics.DeliveryDeadLettered)
+		t.add(metrics.DeliveryDeadLettered)
 		return Outcome{Action: DeadLetter}
 	}
 	hook, err := s.hooks.Get(ctx, job.HookID)
 	switch {
 	case errors.Is(err, webhook.ErrNotFound):
 		log.InfoContext(ctx, "delivery: hook deleted, dropping job")
-		s.count(job.Event, metrics.DeliveryDropped)
+		t.add(metrics.DeliveryDropped)
 		return Outcome{Action: Ack}
 	case err != nil:
 		log.ErrorContext(ctx, "delivery: cannot load hook", "error", err)
-		return s.retryOrDead(ctx, log, m, s.cfg.Schedule.Attempts(), 0)
+		return s.retryOrDead(ctx, log, t, m, s.cfg.Schedule.Attempts(), 0)
 	case !hook.Enabled:
 		log.InfoContext(ctx, "delivery: hook disabled, dropping job")
-		s.count(job.Event, metrics.DeliveryDropped)
+		t.add(metrics.DeliveryDropped)
 		return Outcome{Action: Ack}
 	}
 	limit := s.attemptLimit(&hook)
 	if m.Attempt > limit {
 		log.WarnContext(ctx, "delivery: hook retries exhausted, dead-lettering", "limit", limit)
-		s.count(job.Event, metrics.DeliveryDeadLettered)
+		t.add(metrics.DeliveryDeadLettered)
 		return Outcome{Action: DeadLetter}
 	}
 
@@ -172,11 +185,11 @@ func (s *Service) Deliver(ctx context.Context, m webhook.Message) Outcome {
 	}
 	s.record(ctx, log, entry)
 	log = log.With("status", resp.Status, "latencyMs", entry.LatencyMs)
-	s.cfg.Metrics.Emit(string(job.Event), metrics.Millis(metrics.DeliveryLatency, resp.Latency))
+	*t = append(*t, metrics.Millis(metrics.DeliveryLatency, resp.Latency))
 
 	if ok {
 		log.InfoContext(ctx, "delivery: delivered")
-		s.count(job.Event, metrics.DeliverySucceeded)
+		t.add(metrics.DeliverySucceeded)
 		if hook.FailingSince != 0 && s.cfg.DisableAfter >= 0 {
 			// A success stops the clock. Only a hook that was failing pays this
 			// write; the happy path reads FailingSince == 0 and writes nothing.
@@ -184,17 +197,17 @@ func (s *Service) Deliver(ctx context.Context, m webhook.Message) Outcome {
 		}
 		return Outcome{Action: Ack}
 	}
-	s.count(job.Event, metrics.DeliveryFailed)
+	t.add(metrics.DeliveryFailed)
 	if postErr == nil && resp.Status == http.StatusGone {
 		// 410 is the receiver saying "stop": Standard Webhooks asks senders to
 		// disable the endpoint, and retrying would only repeat the answer.
 		if err := s.cfg.Hooks.SetEnabled(ctx, hook.ID, false, "endpoint answered 410 Gone"); err != nil {
 			log.ErrorContext(ctx, "delivery: cannot disable hook after 410", "error", err)
-			return s.retryOrDead(ctx, log, m, limit, 0)
+			return s.retryOrDead(ctx, log, t, m, limit, 0)
 		}
 		s.hooks.Forget(hook.ID)
 		log.WarnContext(ctx, "delivery: endpoint answered 410 Gone, hook disabled")
-		s.count(job.Event, metrics.HookDisabled)
+		t.add(metrics.HookDisabled)
 		if hook.FailingSince != 0 {
 			// A disabled hook's clock stops, so re-enabling it gives it a
 			// full DisableAfter again.
@@ -208,10 +221,10 @@ func (s *Service) Deliver(ctx context.Context, m webhook.Message) Outcome {
 		log.WarnContext(ctx, "delivery: endpoint answered an error")
 	}
 	if s.disableIfFailing(ctx, log, &hook, now) {
-		s.count(job.Event, metrics.HookDisabled)
+		t.add(metrics.HookDisabled)
 		return Outcome{Action: Ack}
 	}
-	return s.retryOrDead(ctx, log, m, limit, ParseRetryAfter(resp.RetryAfter, now))
+	return s.retryOrDead(ctx, log, t, m, limit, ParseRetryAfter(resp.RetryAfter, now))
 }
 
 // disableIfFailing applies design §5's rule after a failed attempt made at now:
@@ -268,15 +281,15 @@ func (s *Service) attemptLimit(h *webhook.Hook) int {
 	return n
 }
 
-func (s *Service) retryOrDead(ctx context.Context, log *slog.Logger, m webhook.Message, limit int, retryAfter time.Duration) Outcome {
+func (s *Service) retryOrDead(ctx context.Context, log *slog.Logger, t *tally, m webhook.Message, limit int, retryAfter time.Duration) Outcome {
 	delay, ok := s.cfg.Schedule.Next(m.Attempt, retryAfter, s.cfg.Rand)
 	if !ok || m.Attempt >= limit {
 		log.WarnContext(ctx, "delivery: attempts exhausted, dead-lettering")
-		s.count(m.Job.Event, metrics.DeliveryDeadLettered)
+		t.add(metrics.DeliveryDeadLettered)
 		return Outcome{Action: DeadLetter}
 	}
 	log.InfoContext(ctx, "delivery: will retry", "delay", delay.String())
-	s.count(m.Job.Event, metrics.DeliveryRetried)
+	t.add(metrics.DeliveryRetried)
 	return Outcome{Action: Retry, Delay: delay}
 }
 
@@ -289,10 +302,6 @@ func (s *Service) record(ctx context.Context, log *slog.Logger, e webhook.LogEnt
 		// receiver would get a duplicate): report it and go on.
 		log.ErrorContext(ctx, "delivery: cannot write delivery log", "error", err)
 	}
-}
-
-func (s *Service) count(e webhook.Event, name string) {
-	s.cfg.Metrics.Emit(string(e), metrics.Count(name, 1))
 }
 
 func truncate(b []byte, n int) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/logto-webhooks/webhooks/shared/delivery"
+	"github.com/logto-webhooks/webhooks/shared/metrics"
 	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 	"github.com/logto-webhooks/webhooks/shared/webhooktest"
@@ -363,4 +364,25 @@ type ctxRetrier struct {
 func (r *ctxRetrier) Retry(ctx context.Context, _ webhook.Message, _ time.Duration) error {
 	r.called, r.ctxErr = true, ctx.Err()
 	return nil
+}
+
+// TestDeliverEmitsOneMetricLine: an attempt's latency and outcome counts share one
+// EMF line (log ingestion is billed per byte, and each line repeats the metadata).
+func TestDeliverEmitsOneMetricLine(t *testing.T) {
+	hooks := webhooktest.NewMemoryHookStore()
+	_ = hooks.PutHook(context.Background(), testHook)
+	var out bytes.Buffer
+	svc := delivery.NewService(delivery.Config{Hooks: hooks, Poster: posterFunc(func(delivery.Request) (delivery.Response, error) {
+		return delivery.Response{Status: 500, Latency: time.Millisecond}, nil
+	}), Metrics: metrics.New(&out, "")})
+	svc.Deliver(context.Background(), message(8))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d EMF lines for one attempt, want 1:\n%s", len(lines), out.String())
+	}
+	for _, name := range []string{metrics.DeliveryLatency, metrics.DeliveryFailed, metrics.DeliveryDeadLettered} {
+		if !strings.Contains(lines[0], `"`+name+`":`) {
+			t.Errorf("line lacks %s: %s", name, lines[0])
+		}
+	}
 }
