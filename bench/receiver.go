@@ -63,11 +63,8 @@ func job(i, size int) webhook.Job {
 	return webhook.NewJob(webhook.EventMessage{ID: fmt.Sprintf("evt_bench%08d", i), Event: webhook.UserCreated, Payload: payload(size)}, benchHookID)
 }
 
-// encodeJob marshals j as the queues do: no HTML escaping, no trailing newline.
+// encodeJob marshals j as the queues do (webhook.EncodeJob).
 func encodeJob(j webhook.Job) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(j) // a Job always encodes
-	return string(bytes.TrimSuffix(b.Bytes(), []byte{'\n'}))
+	b, _ := webhook.EncodeJob(j) // a Job always encodes
+	return string(b)
 }

@@ -1,10 +1,8 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -38,7 +36,7 @@ func (d *DB) Send(ctx context.Context, jobs []webhook.Job) error {
 	bodies := make([][]byte, len(jobs))
 	for i, j := range jobs {
 		j.Attempt = 0
-		b, err := encodeJob(j)
+		b, err := webhook.EncodeJob(j)
 		if err != nil {
 			return fmt.Errorf("send job %s: %w", j.DeliveryID, err)
 		}
@@ -154,7 +152,7 @@ func (d *DB) Retry(ctx context.Context, m webhook.Message, delay time.Duration) 
 		if m.Attempt >= d.maxAttempts {
 			return d.moveDeadJob(ctx, tx, id, j)
 		}
-		body, err := encodeJob(j)
+		body, err := webhook.EncodeJob(j)
 		if err != nil {
 			return err
 		}
@@ -248,7 +246,7 @@ func (d *DB) Redrive(ctx context.Context, f webhook.DeadFilter, progress func(mo
 				}
 				j := dj.job
 				j.Attempt = 0
-				body, err := encodeJob(j)
+				body, err := webhook.EncodeJob(j)
 				if err != nil {
 					return err
 				}
@@ -290,7 +288,8 @@ func (d *DB) deadJobs(ctx context.Context, f webhook.DeadFilter, limit int) ([]d
 		if err := rows.Scan(&dj.id, &body); err != nil {
 			return nil, err
 		}
-		if json.Unmarshal(body, &dj.job) != nil || !f.Match(dj.job) {
+		var err error
+		if dj.job, err = webhook.DecodeJob(body); err != nil || !f.Match(dj.job) {
 			continue
 		}
 		dead = append(dead, dj)
@@ -301,7 +300,7 @@ func (d *DB) deadJobs(ctx context.Context, f webhook.DeadFilter, limit int) ([]d
 // moveDeadJob moves the job with id to the dead-letter queue, storing j (whose
 // Attempt says how many attempts were made).
 func (d *DB) moveDeadJob(ctx context.Context, tx *sql.Tx, id goqite.ID, j webhook.Job) error {
-	body, err := encodeJob(j)
+	body, err := webhook.EncodeJob(j)
 	if err != nil {
 		return err
 	}
@@ -316,19 +315,6 @@ func (d *DB) moveDead(ctx context.Context, tx *sql.Tx, id goqite.ID, body []byte
 		return fmt.Errorf("dead-letter: %w", err)
 	}
 	return nil
-}
-
-// encodeJob marshals j without escaping HTML characters or U+2028: Payload
-// holds the exact bytes that are signed and sent, which json.Marshal would
-// rewrite ("<" to "\u003c").
-func encodeJob(j webhook.Job) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(j); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // receipt names one receive of a message: its id and receive count, so a

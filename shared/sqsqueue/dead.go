@@ -66,11 +66,11 @@ func (q *Queue) Redrive(ctx context.Context, f webhook.DeadFilter, progress func
 			}
 			j := m.job
 			j.Attempt = 0
-			b, err := encodeJob(j)
+			b, err := webhook.EncodeJob(j)
 			if err != nil {
 				return true, err
 			}
-			match, bodies = append(match, m), append(bodies, b)
+			match, bodies = append(match, m), append(bodies, string(b))
 		}
 		if len(match) == 0 {
 			return false, nil

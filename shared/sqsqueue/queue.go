@@ -5,9 +5,7 @@
 package sqsqueue
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
@@ -97,27 +95,15 @@ func New(api API, queueURL, dlqURL string, opts ...Option) *Queue {
 // (they are never deleted: see Receive and ListDead).
 func (q *Queue) Undecodable() int64 { return q.undecodable.Load() }
 
-// encodeJob marshals j without HTML escaping, so that the payload's bytes, which
-// are signed at delivery, reach the receiver exactly as ingest built them.
-func encodeJob(j webhook.Job) (string, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(j); err != nil {
-		return "", fmt.Errorf("encode job %s: %w", j.DeliveryID, err)
-	}
-	return string(bytes.TrimSuffix(b.Bytes(), []byte{'\n'})), nil
-}
-
 // Send queues the jobs with SendMessageBatch, 10 (or 256 KiB) per call.
 func (q *Queue) Send(ctx context.Context, jobs []webhook.Job) error {
 	bodies := make([]string, len(jobs))
 	for i, j := range jobs {
-		b, err := encodeJob(j)
+		b, err := webhook.EncodeJob(j)
 		if err != nil {
 			return fmt.Errorf("send: %w", err)
 		}
-		bodies[i] = b
+		bodies[i] = string(b)
 	}
 	_, err := q.sendBodies(ctx, q.url, bodies)
 	return err

@@ -100,8 +100,8 @@ func TestSendRetriesFailedEntries(t *testing.T) {
 			j := job(id)
 			jobs = append(jobs, j)
 			if strings.HasPrefix(id, "server") {
-				b, _ := encodeJob(j)
-				api.fails[b] = tt.fails
+				b, _ := webhook.EncodeJob(j)
+				api.fails[string(b)] = tt.fails
 			}
 		}
 		q := New(api, "main", "dlq", WithSendRetry(4, time.Millisecond))
@@ -134,11 +134,11 @@ func TestSendCallFails(t *testing.T) {
 
 func TestEncodeJobKeepsPayloadBytes(t *testing.T) {
 	payload := "{\"a\":\"<b>&\u2028ü\"}"
-	body, err := encodeJob(webhook.Job{Version: 1, Payload: []byte(payload)})
+	b, err := webhook.EncodeJob(webhook.Job{Version: 1, Payload: []byte(payload)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(body, `"payload":`+payload) || strings.HasSuffix(body, "\n") {
-		t.Errorf("encodeJob = %s, want the payload verbatim and no trailing newline", body)
+	if body := string(b); !strings.Contains(body, `"payload":`+payload) || strings.HasSuffix(body, "\n") {
+		t.Errorf("EncodeJob = %s, want the payload verbatim and no trailing newline", body)
 	}
 }

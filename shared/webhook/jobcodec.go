@@ -1,9 +1,25 @@
 package webhook
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 )
+
+// EncodeJob returns the queue message body of j, the one encoding every backend
+// uses: no HTML escaping and no trailing newline, so the payload, which is signed
+// at delivery, keeps the exact bytes ingest built ("<" would otherwise become
+// "\u003c").
+func EncodeJob(j Job) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(j); err != nil {
+		return nil, fmt.Errorf("encode job %s: %w", j.DeliveryID, err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
 
 // DecodeJob decodes a queue message body into a Job exactly as json.Unmarshal
 // would, but without reflection for the message as we write it: the delivery
