@@ -107,9 +107,7 @@ func (s *Service) Ingest(ctx context.Context, body []byte) (Response, error) {
 		}
 	}
 	resp.Deliveries = len(jobs)
-	for _, m := range msgs {
-		s.metrics.Emit(string(m.Event), metrics.Count(metrics.IngestAccepted, 1))
-	}
+	s.emit(msgs, len(jobs))
 	s.log.InfoContext(ctx, "ingest: accepted", "records", len(records), "events", len(msgs), "deliveries", len(jobs))
 	return resp, nil
 }
@@ -128,4 +126,21 @@ func (s *Service) reject(err error) error {
 		return e
 	}
 	return &Error{Status: 400, Code: "invalid_request", Message: err.Error()}
+}
+
+// emit writes one EMF line per distinct event (IngestAccepted) and one for the
+// request (IngestDeliveries), not one per event: a 500-record request would
+// otherwise write 500 billed log lines.
+func (s *Service) emit(msgs []webhook.EventMessage, deliveries int) {
+	if s.metrics == nil {
+		return
+	}
+	perEvent := map[webhook.Event]int{}
+	for _, m := range msgs {
+		perEvent[m.Event]++
+	}
+	for e, n := range perEvent {
+		s.metrics.Emit(string(e), metrics.Count(metrics.IngestAccepted, float64(n)))
+	}
+	s.metrics.Emit("", metrics.Count(metrics.IngestDeliveries, float64(deliveries)))
 }

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/logto-webhooks/webhooks/shared/ingest"
+	"github.com/logto-webhooks/webhooks/shared/metrics"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 	"github.com/logto-webhooks/webhooks/shared/webhooktest"
 )
@@ -195,4 +197,21 @@ func keys(m map[string]webhook.Job) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func TestIngestMetrics(t *testing.T) {
+	store := webhooktest.NewMemoryHookStore()
+	_ = store.PutHook(context.Background(), hook("h1", true, webhook.UserCreated))
+	_ = store.PutHook(context.Background(), hook("h2", true, webhook.UserCreated))
+	var out bytes.Buffer
+	svc := ingest.New(ingest.Config{Hooks: store, Queue: webhooktest.NewMemoryQueue(8, time.Minute), Metrics: metrics.New(&out, "")})
+	body := `{"records":[` + strings.Repeat(`{"type":"managementApi","method":"POST","path":"/users","status":200,"responseBody":{"id":"u1"}},`, 49) +
+		`{"type":"managementApi","method":"POST","path":"/users","status":200,"responseBody":{"id":"u1"}}]}`
+	if _, err := svc.Ingest(context.Background(), []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(out.String(), `"IngestAccepted":50`) || !strings.Contains(out.String(), `"IngestDeliveries":100`) {
+		t.Errorf("metrics for 50 User.Created events to 2 hooks: want 2 lines with IngestAccepted 50 and IngestDeliveries 100, got:\n%s", out.String())
+	}
 }
