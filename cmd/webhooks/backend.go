@@ -37,10 +37,6 @@ const (
 // outAliases are older spellings of output keys, accepted as well.
 var outAliases = map[string]string{outDLQURL: "DeliveryDlqUrl"}
 
-// deliveryLogTTL matches the functions' default, so entries the CLI writes
-// (none today) would expire like theirs.
-const deliveryLogTTL = 14 * 24 * time.Hour
-
 // backendFlags select where hooks, the delivery log and the DLQ live: the local
 // SQLite file `webhooks dev` uses, or a deployed stack's tables and queues.
 type backendFlags struct {
@@ -152,7 +148,7 @@ func (f *backendFlags) open(cmd *cobra.Command, n need) (*backend, error) {
 			if err != nil {
 				return nil, err
 			}
-			b.log = dynamo.NewDeliveryLog(db, table, deliveryLogTTL)
+			b.log = dynamo.NewDeliveryLog(db, table, dynamo.DefaultTTL)
 		}
 	}
 	if n&needDead != 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -17,7 +18,7 @@ func printHook(w io.Writer, h hookView, showKey bool) error {
 	tw := newTable(w)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("ID", h.ID)
-	row("Name", cmpOr(h.Name, "-"))
+	row("Name", cmp.Or(h.Name, "-"))
 	row("URL", h.Config.URL)
 	row("Events", eventsText(h.Events, false))
 	keys := make([]string, 0, len(h.Config.Headers))
@@ -78,7 +79,7 @@ func printHookList(w io.Writer, hooks []hookView, where string) error {
 		if h.ExecutionStats != nil {
 			stats = fmt.Sprintf("%d/%d ok", h.ExecutionStats.SuccessCount, h.ExecutionStats.RequestCount)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, cmpOr(h.Name, "-"), enabled, eventsText(h.Events, true), h.Config.URL, stats)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, cmp.Or(h.Name, "-"), enabled, eventsText(h.Events, true), h.Config.URL, stats)
 	}
 	return tw.Flush()
 }
@@ -93,13 +94,6 @@ func printRotated(w io.Writer, h hookView) error {
 		fmt.Fprintln(w, "The previous key no longer signs anything.")
 	}
 	return nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // eventsText shows a hook's events; short shortens long lists for tables.

@@ -94,9 +94,6 @@ func NewService(cfg Config) *Service {
 	return &Service{cfg: cfg, hooks: hookcache.New(cfg.Hooks, cfg.HookCacheTTL)}
 }
 
-// Schedule returns the retry schedule in use.
-func (s *Service) Schedule() Schedule { return s.cfg.Schedule }
-
 // Action is what the queue should do with a message after an attempt.
 type Action int
 

@@ -113,12 +113,7 @@ func msKey(ms int64) string { return fmt.Sprintf("%013d", max(ms, 0)) }
 // Record writes e. Writing the same hook, time, delivery id and attempt again
 // replaces the item.
 func (l *DeliveryLog) Record(ctx context.Context, e webhook.LogEntry) error {
-	it := logItem{LogEntry: e, SK: sortKey(e.CreatedAt, e.DeliveryID, e.Attempt)}
-	it.pack()
-	if l.ttl > 0 {
-		it.ExpiresAt = time.UnixMilli(e.CreatedAt).Add(l.ttl).Unix()
-	}
-	item, err := attributevalue.MarshalMapWithOptions(it, jsonTags)
+	item, err := buildItem(e, l.ttl)
 	if err != nil {
 		return fmt.Errorf("record delivery %s: encode: %w", e.DeliveryID, err)
 	}
@@ -224,16 +219,21 @@ func (l *DeliveryLog) Stats(ctx context.Context, hookID string, since time.Time)
 // (attribute names plus values, bodies compressed as stored); the cost model of
 // `make bench` uses it.
 func LogItemSize(e webhook.LogEntry, ttl time.Duration) int {
+	item, err := buildItem(e, ttl)
+	if err != nil {
+		return 0
+	}
+	return ItemSize(item)
+}
+
+// buildItem is the item Record writes for e: keys, TTL, bodies packed.
+func buildItem(e webhook.LogEntry, ttl time.Duration) (map[string]types.AttributeValue, error) {
 	it := logItem{LogEntry: e, SK: sortKey(e.CreatedAt, e.DeliveryID, e.Attempt)}
 	if ttl > 0 {
 		it.ExpiresAt = time.UnixMilli(e.CreatedAt).Add(ttl).Unix()
 	}
 	it.pack()
-	item, err := attributevalue.MarshalMapWithOptions(it, jsonTags)
-	if err != nil {
-		return 0
-	}
-	return ItemSize(item)
+	return attributevalue.MarshalMapWithOptions(it, jsonTags)
 }
 
 // ItemSize approximates DynamoDB's item size rules: each attribute name's length

@@ -67,7 +67,7 @@ func (c *Cache) List(ctx context.Context) ([]webhook.Hook, error) {
 	}
 	hooks, err := c.store.ListHooks(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list hooks: %w", err)
+		return nil, err // the store names the operation and the table
 	}
 	c.mu.Lock()
 	c.list, c.listAt = hooks, c.now()
@@ -104,7 +104,7 @@ func (c *Cache) Get(ctx context.Context, id string) (webhook.Hook, error) {
 	h, err := c.store.GetHook(ctx, id)
 	found := err == nil
 	if err != nil && !errors.Is(err, webhook.ErrNotFound) {
-		return webhook.Hook{}, fmt.Errorf("get hook %s: %w", id, err)
+		return webhook.Hook{}, err // the store names the operation and the hook
 	}
 	e := entry{hook: h, found: found, at: c.now()}
 	c.mu.Lock()

@@ -29,11 +29,10 @@ type hookInput struct {
 	name      *string
 	events    []webhook.Event
 	hasEvents bool
-	// event is the deprecated single event; hasEvent with a nil event is `null`.
-	event    *webhook.Event
-	hasEvent bool
-	config   *configInput
-	enabled  *bool
+	// event is the deprecated single event (nil when absent or null).
+	event   *webhook.Event
+	config  *configInput
+	enabled *bool
 }
 
 type configInput struct {
@@ -292,7 +291,6 @@ func parseHookInput(body []byte) (hookInput, error) {
 		in.hasEvents = true
 	}
 	if raw, ok := m["event"]; ok {
-		in.hasEvent = true
 		if string(raw) != "null" {
 			e, err := parseEvent(raw, "event")
 			if err != nil {
