@@ -126,9 +126,9 @@ type Response struct {
 // status, 3xx and 5xx included, is a Response with a nil error. Errors name the
 // host but not the full URL, whose path or query may carry a token.
 func (s *Sender) Post(ctx context.Context, r Request) (Response, error) {
-	u, err := url.Parse(r.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return Response{}, fmt.Errorf("%w: want an absolute http or https URL", ErrInvalidURL)
+	u, err := parseDestination(r.URL)
+	if err != nil {
+		return Response{}, err
 	}
 	host := u.Hostname()
 	timeout := r.Timeout

@@ -139,9 +139,9 @@ func ParseCIDRs(s string) ([]netip.Prefix, error) {
 // dialled on it. Hooks are checked when saved; Sender checks again at dial time,
 // since DNS answers can change (rebinding).
 func (p Policy) CheckURL(ctx context.Context, rawURL string, r *net.Resolver) error {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return fmt.Errorf("%w: want an absolute http or https URL", ErrInvalidURL)
+	u, err := parseDestination(rawURL)
+	if err != nil {
+		return err
 	}
 	host := u.Hostname()
 	if ip, err := netip.ParseAddr(host); err == nil {
@@ -174,4 +174,14 @@ func (p Policy) control(network, address string, _ syscall.RawConn) error {
 		return fmt.Errorf("%w: cannot parse dial address %q", ErrForbiddenDestination, address)
 	}
 	return p.Allowed(ap.Addr())
+}
+
+// parseDestination parses a hook URL for sending. Its error never repeats the
+// URL, whose path or query may carry a token.
+func parseDestination(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return nil, fmt.Errorf("%w: want an absolute http or https URL", ErrInvalidURL)
+	}
+	return u, nil
 }

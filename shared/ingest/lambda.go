@@ -32,18 +32,11 @@ func (s *Service) HandleLambda(ctx context.Context, payload json.RawMessage) (an
 	return json.RawMessage(body), nil
 }
 
-// asHTTPAPI recognises an HTTP API v2 event by its version and requestContext,
+// asHTTPAPI recognises an HTTP API v2 event by its version and request method,
 // fields an ingest request never has (records reject unknown fields).
 func asHTTPAPI(payload json.RawMessage) (events.APIGatewayV2HTTPRequest, bool) {
-	var probe struct {
-		Version        string          `json:"version"`
-		RequestContext json.RawMessage `json:"requestContext"`
-	}
-	if json.Unmarshal(payload, &probe) != nil || probe.Version != "2.0" || len(probe.RequestContext) == 0 {
-		return events.APIGatewayV2HTTPRequest{}, false
-	}
 	var req events.APIGatewayV2HTTPRequest
-	if json.Unmarshal(payload, &req) != nil {
+	if json.Unmarshal(payload, &req) != nil || req.Version != "2.0" || req.RequestContext.HTTP.Method == "" {
 		return events.APIGatewayV2HTTPRequest{}, false
 	}
 	return req, true
