@@ -294,6 +294,7 @@ func TestTemplateEnvironment(t *testing.T) {
 		config.EnvHooksTable:       ref("HooksTable"),
 		config.EnvDeliveriesTable:  ref("DeliveriesTable"),
 		config.EnvQueueURL:         ref("DeliveryQueue"),
+		config.EnvDLQURL:           ref("DeliveryDLQ"),
 		config.EnvHookCacheTTL:     ref("HookCacheTTL"),
 		config.EnvDeliveryLogTTL:   ref("DeliveryLogTTL"),
 		config.EnvUserAgent:        ref("UserAgent"),
@@ -527,7 +528,8 @@ func TestTemplateRoles(t *testing.T) {
 		{"DeliveryFunction", "DeliveryRole", map[string][]string{
 			"HooksTable":       {"dynamodb:GetItem", "dynamodb:UpdateItem"},
 			"DeliveriesTable":  {"dynamodb:PutItem"},
-			"DeliveryQueue":    {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"},
+			"DeliveryQueue":    {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"},
+			"DeliveryDLQ":      {"sqs:SendMessage"},
 			"DeliveryLogGroup": logs,
 		}},
 	} {

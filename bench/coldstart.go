@@ -183,6 +183,7 @@ func measureColdStart(ctx context.Context, rie, bin, event string) (coldStart, e
 		"PATH=" + os.Getenv("PATH"), "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_ENDPOINT_URL=http://127.0.0.1:9", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 		"HOOKS_TABLE=hooks", "DELIVERIES_TABLE=deliveries", "QUEUE_URL=http://127.0.0.1:9/000000000000/deliveries",
+		"DLQ_URL=http://127.0.0.1:9/000000000000/deliveries-dlq",
 		"LOG_LEVEL=error",
 	}
 	var out webhooktest.SyncBuffer

@@ -103,6 +103,7 @@ func (s *stack) env(extra map[string]string) map[string]string {
 		"HOOKS_TABLE":                 s.hooksTable,
 		"DELIVERIES_TABLE":            s.logTable,
 		"QUEUE_URL":                   s.queueURL,
+		"DLQ_URL":                     s.dlqURL,
 		"RETRY_SCHEDULE":              s.schedule,
 		"DELIVERY_TIMEOUT":            "3s",
 		"LOG_LEVEL":                   "info",

@@ -36,9 +36,11 @@ func main() {
 		Schedule:     set.Schedule,
 		Timeout:      set.Sender.Timeout,
 		HookCacheTTL: set.HookCacheTTL,
+		Concurrency:  set.Concurrency,
+		Isolation:    set.Isolation,
 		Logger:       log,
 		Metrics:      metrics.New(os.Stdout, set.MetricsNamespace),
 	})
-	queue := sqsqueue.New(sqs.NewFromConfig(cfg), set.QueueURL, "")
+	queue := sqsqueue.New(sqs.NewFromConfig(cfg), set.QueueURL, set.DLQURL)
 	lambda.Start(delivery.NewSQSHandler(svc, queue, set.Concurrency, log).Handle)
 }

@@ -26,6 +26,8 @@ const (
 	EnvMetricsNamespace = "METRICS_NAMESPACE"
 	EnvLogLevel         = "LOG_LEVEL"
 	EnvBatchConcurrency = "BATCH_CONCURRENCY"
+	EnvDLQURL           = "DLQ_URL"
+	EnvHookMaxInFlight  = "HOOK_MAX_IN_FLIGHT"
 )
 
 // IngestVars and DeliveryVars list the variables each function reads, for the
@@ -33,7 +35,8 @@ const (
 var (
 	IngestVars   = []string{EnvHooksTable, EnvQueueURL, EnvHookCacheTTL, EnvMetricsNamespace, EnvLogLevel}
 	DeliveryVars = []string{EnvHooksTable, EnvDeliveriesTable, EnvQueueURL, EnvHookCacheTTL, EnvRetrySchedule,
-		EnvDeliveryTimeout, EnvDeliveryLogTTL, EnvAllowPrivate, EnvUserAgent, EnvMetricsNamespace, EnvLogLevel, EnvBatchConcurrency}
+		EnvDeliveryTimeout, EnvDeliveryLogTTL, EnvAllowPrivate, EnvUserAgent, EnvMetricsNamespace, EnvLogLevel, EnvBatchConcurrency,
+		EnvDLQURL, EnvHookMaxInFlight}
 )
 
 // Env reads variables and collects every problem, so a misconfigured function

@@ -12,6 +12,7 @@ import (
 func TestLoadDeliveryDefaults(t *testing.T) {
 	env := config.FromMap(map[string]string{
 		config.EnvHooksTable: "hooks", config.EnvDeliveriesTable: "log", config.EnvQueueURL: "http://q",
+		config.EnvDLQURL: "http://dlq",
 	})
 	d := config.LoadDelivery(env)
 	if err := env.Err(); err != nil {

@@ -28,11 +28,12 @@ func LoadIngest(e *Env) Ingest {
 
 // Delivery holds the delivery function's settings.
 type Delivery struct {
-	HooksTable, DeliveriesTable, QueueURL, MetricsNamespace string
-	Schedule                                                delivery.Schedule
-	Sender                                                  delivery.SenderConfig
-	LogTTL, HookCacheTTL                                    time.Duration
-	Concurrency                                             int
+	HooksTable, DeliveriesTable, QueueURL, DLQURL, MetricsNamespace string
+	Schedule                                                        delivery.Schedule
+	Sender                                                          delivery.SenderConfig
+	LogTTL, HookCacheTTL                                            time.Duration
+	Concurrency                                                     int
+	Isolation                                                       delivery.IsolationConfig
 }
 
 // LoadDelivery reads the delivery function's settings; problems collect in e.Err.
@@ -41,6 +42,7 @@ func LoadDelivery(e *Env) Delivery {
 		HooksTable:      e.Required(EnvHooksTable),
 		DeliveriesTable: e.Required(EnvDeliveriesTable),
 		QueueURL:        e.Required(EnvQueueURL),
+		DLQURL:          e.Required(EnvDLQURL),
 		Schedule:        Parse(e, EnvRetrySchedule, delivery.DefaultSchedule, delivery.ParseSchedule),
 		Sender: delivery.SenderConfig{
 			Policy:    delivery.Policy{AllowPrivate: Parse(e, EnvAllowPrivate, []netip.Prefix(nil), delivery.ParseCIDRs)},
@@ -49,7 +51,8 @@ func LoadDelivery(e *Env) Delivery {
 		},
 		LogTTL:           e.Duration(EnvDeliveryLogTTL, dynamo.DefaultTTL),
 		HookCacheTTL:     e.Duration(EnvHookCacheTTL, hookcache.DefaultTTL),
-		Concurrency:      e.Int(EnvBatchConcurrency, 10),
+		Concurrency:      e.Int(EnvBatchConcurrency, delivery.DefaultConcurrency),
+		Isolation:        delivery.IsolationConfig{MaxInFlight: e.Int(EnvHookMaxInFlight, 0)},
 		MetricsNamespace: e.String(EnvMetricsNamespace, metrics.DefaultNamespace),
 	}
 }

@@ -11,14 +11,32 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // ErrInvalidURL marks a hook URL that can never be delivered to (not an absolute
 // http or https URL). Like ErrForbiddenDestination it is permanent.
 var ErrInvalidURL = errors.New("invalid destination URL")
 
-// errAttemptTimeout tells our own timeout from the caller's deadline.
-var errAttemptTimeout = errors.New("attempt timed out")
+// ErrInvalidHeader marks a custom header that Go's HTTP client refuses to send
+// (a hook item written by hand can hold one); it is permanent too.
+var ErrInvalidHeader = errors.New("invalid custom header")
+
+// Permanent reports whether a Post error can never go away by retrying: the
+// URL, the destination or a header is wrong, and only an edit of the hook
+// helps. The service dead-letters such jobs at once instead of retrying them
+// for a day; after the edit they can be redriven.
+func Permanent(err error) bool {
+	return errors.Is(err, ErrInvalidURL) || errors.Is(err, ErrForbiddenDestination) || errors.Is(err, ErrInvalidHeader)
+}
+
+// errAttemptTimeout tells our own timeout from the caller's deadline;
+// errBodyTimeout ends a response body that is still arriving after BodyTimeout.
+var (
+	errAttemptTimeout = errors.New("attempt timed out")
+	errBodyTimeout    = errors.New("response body too slow")
+)
 
 // Sender defaults.
 const (
@@ -30,6 +48,14 @@ const (
 	// maxDrain bounds how much more of a response is read (and dropped) so the
 	// connection can be reused; beyond it the connection is closed instead.
 	maxDrain = 64 << 10
+	// DefaultMaxHeaderBytes caps a response's header block. Go's default (10
+	// MiB) lets a hostile receiver grow the process by that much per attempt in
+	// flight; a webhook receiver needs a few hundred bytes.
+	DefaultMaxHeaderBytes = 64 << 10
+	// DefaultBodyTimeout bounds reading the response body once the status has
+	// arrived: the status decides the outcome, and a body that trickles must
+	// not hold a worker for the rest of the timeout.
+	DefaultBodyTimeout = time.Second
 )
 
 // SenderConfig configures a Sender; zero fields take the defaults.
@@ -48,6 +74,12 @@ type SenderConfig struct {
 	// TLSClientConfig overrides the TLS settings (nil: system roots), e.g. to
 	// trust a private CA or a test server.
 	TLSClientConfig *tls.Config
+	// MaxHeaderBytes caps the response header block (default
+	// DefaultMaxHeaderBytes); a larger one fails the attempt.
+	MaxHeaderBytes int64
+	// BodyTimeout bounds reading the response body after its headers (default
+	// DefaultBodyTimeout); what arrived by then is kept.
+	BodyTimeout time.Duration
 }
 
 // Sender POSTs deliveries. It keeps connections alive across deliveries (a
@@ -69,6 +101,12 @@ func NewSender(cfg SenderConfig) *Sender {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	dialer := &net.Dialer{
 		Timeout:   30 * time.Second, // the request context is usually shorter
 		KeepAlive: 30 * time.Second,
@@ -80,15 +118,16 @@ func NewSender(cfg SenderConfig) *Sender {
 	transport := &http.Transport{
 		// No proxy: the policy checks the address dialled, which would be the
 		// proxy's, so honouring HTTPS_PROXY would bypass it.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       cfg.TLSClientConfig,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1000,
-		MaxIdleConnsPerHost:   100,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
+		Proxy:                  nil,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        cfg.TLSClientConfig,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           1000,
+		MaxIdleConnsPerHost:    100,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: cfg.MaxHeaderBytes,
 	}
 	return &Sender{cfg: cfg, client: &http.Client{
 		Transport: transport,
@@ -137,6 +176,8 @@ func (s *Sender) Post(ctx context.Context, r Request) (Response, error) {
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errAttemptTimeout)
 	defer cancel()
+	ctx, stopBody := context.WithCancelCause(ctx)
+	defer stopBody(nil)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(r.Body))
 	if err != nil {
 		return Response{}, fmt.Errorf("%w: cannot build a request to host %s", ErrInvalidURL, host)
@@ -150,6 +191,9 @@ func (s *Sender) Post(ctx context.Context, r Request) (Response, error) {
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", s.cfg.UserAgent)
 	}
+	if err := checkHeader(req.Header); err != nil {
+		return Response{}, err
+	}
 
 	start := time.Now()
 	resp, err := s.client.Do(req)
@@ -157,8 +201,11 @@ func (s *Sender) Post(ctx context.Context, r Request) (Response, error) {
 		return Response{Latency: time.Since(start)}, describe(ctx, host, timeout, err)
 	}
 	defer resp.Body.Close()
-	// A body cut short by a reset or the timeout still leaves a status: the
-	// receiver answered, so the partial body is kept and no error returned.
+	// A body cut short by a reset, the timeout or BodyTimeout still leaves a
+	// status: the receiver answered, so the partial body is kept and no error
+	// returned. Cutting it closes the connection instead of reusing it.
+	slow := time.AfterFunc(s.cfg.BodyTimeout, func() { stopBody(errBodyTimeout) })
+	defer slow.Stop()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxResponseBytes))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	return Response{
@@ -185,4 +232,20 @@ func describe(ctx context.Context, host string, timeout time.Duration, err error
 		return fmt.Errorf("post to host %s: %w", host, ctx.Err())
 	}
 	return fmt.Errorf("post to host %s: %w", host, err)
+}
+
+// checkHeader refuses headers Go's client would refuse to send, as a permanent
+// error naming the header (never its value, which may be a credential).
+func checkHeader(h http.Header) error {
+	for k, vs := range h {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return fmt.Errorf("%w: %q is not a valid header name", ErrInvalidHeader, k)
+		}
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return fmt.Errorf("%w: the value of %s holds a character HTTP does not allow", ErrInvalidHeader, k)
+			}
+		}
+	}
+	return nil
 }

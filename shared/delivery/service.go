@@ -27,6 +27,7 @@ type Hooks interface {
 	hookcache.Store
 	SetEnabled(ctx context.Context, id string, enabled bool, reason string) error
 	SetFailingSince(ctx context.Context, id string, since int64) error
+	SetCircuit(ctx context.Context, id string, openUntil int64, reason string) error
 }
 
 // Config wires a Service. Hooks and Poster are required.
@@ -48,17 +49,28 @@ type Config struct {
 	// MaxLoggedBody caps the request and response bodies kept in the delivery log
 	// (default 16 KiB; DynamoDB items stop at 400 KB).
 	MaxLoggedBody int
-	Now           func() time.Time
-	Rand          func() float64
-	Logger        *slog.Logger
-	Metrics       *metrics.Recorder
+	// Isolation bounds what one hook may take of this process (see
+	// IsolationConfig); its MaxInFlight defaults to Concurrency.
+	Isolation IsolationConfig
+	// Concurrency is how many attempts the process runs at once (the Worker's or
+	// SQSHandler's; default DefaultConcurrency).
+	Concurrency int
+	Now         func() time.Time
+	Rand        func() float64
+	Logger      *slog.Logger
+	Metrics     *metrics.Recorder
 }
 
 // Service delivers jobs. It is safe for concurrent use.
 type Service struct {
 	cfg   Config
 	hooks *hookcache.Cache
+	gate  *gate
 }
+
+// DefaultConcurrency is how many attempts a Worker or SQSHandler runs at once:
+// the SQS event source mapping's largest standard batch.
+const DefaultConcurrency = 10
 
 // DefaultTimeout is the per-attempt timeout of Logto (10 s).
 const DefaultTimeout = 10 * time.Second
@@ -91,19 +103,25 @@ func NewService(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, hooks: hookcache.New(cfg.Hooks, cfg.HookCacheTTL)}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	return &Service{cfg: cfg, hooks: hookcache.New(cfg.Hooks, cfg.HookCacheTTL), gate: newGate(cfg.Isolation, cfg.Concurrency, cfg.Rand)}
 }
 
 // Action is what the queue should do with a message after an attempt.
 type Action int
 
-// The actions. Retry carries a delay in Outcome.Delay. DeadLetter asks the queue to
-// retire the message without further POSTs (the job cannot or may not be sent
-// again); on SQS that means visibility 0 until maxReceiveCount moves it.
+// The actions. Retry and Defer carry a delay in Outcome.Delay. Retry follows a
+// failed attempt and counts it; Defer puts back a job that was not attempted
+// (its hook is at its in-flight limit or its circuit is open), and must not
+// use one of its attempts (see Deferrer). DeadLetter asks the queue to retire
+// the message without further POSTs (the job cannot or may not be sent again).
 const (
 	Ack Action = iota
 	Retry
 	DeadLetter
+	Defer
 )
 
 // Outcome is the result of Deliver.
@@ -157,13 +175,20 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 	}
 
 	now := s.cfg.Now()
+	timeout := hook.Timeout(s.cfg.Timeout)
+	adm := s.gate.admit(&hook, timeout, now)
+	if !adm.ok {
+		log.DebugContext(ctx, "delivery: deferred", "reason", adm.reason, "delay", adm.wait.String())
+		t.add(metrics.DeliveryDeferred)
+		return Outcome{Action: Defer, Delay: adm.wait}
+	}
 	body := job.Body()
 	header := make(http.Header, len(hook.Headers)+4)
 	for k, v := range hook.Headers {
 		header.Set(k, v)
 	}
 	signature.Sign(header, hook.SigningKeys(now), job.DeliveryID, now, body)
-	resp, postErr := s.cfg.Poster.Post(ctx, Request{URL: hook.URL, Header: header, Body: body, Timeout: hook.Timeout(s.cfg.Timeout)})
+	resp, postErr := s.cfg.Poster.Post(ctx, Request{URL: hook.URL, Header: header, Body: body, Timeout: timeout})
 
 	entry := webhook.LogEntry{
 		HookID: job.HookID, DeliveryID: job.DeliveryID, EventID: job.EventID, Event: job.Event,
@@ -172,13 +197,26 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 		CreatedAt: now.UnixMilli(),
 	}
 	ok := postErr == nil && resp.Status >= 200 && resp.Status < 300
+	permanent := postErr != nil && Permanent(postErr)
 	switch {
 	case ok:
 		entry.Result = webhook.ResultSuccess
 	case postErr != nil:
 		entry.Result, entry.Error = webhook.ResultError, postErr.Error()
+		if permanent {
+			entry.Error += " (permanent: dead-lettered without retrying)"
+		}
 	default:
 		entry.Result, entry.Error = webhook.ResultError, fmt.Sprintf("Request failed with status code %d %s", resp.Status, http.StatusText(resp.Status))
+		if resp.Status >= 300 && resp.Status < 400 {
+			entry.Error += ": redirects are not followed"
+		}
+	}
+	if tr := s.gate.done(&hook, adm, ok, resp.Latency, s.cfg.Now()); tr.opened || tr.closed {
+		s.circuitChanged(ctx, log, t, &hook, tr)
+		if tr.opened {
+			entry.Error += "; circuit opened: " + tr.reason
+		}
 	}
 	s.record(ctx, log, entry)
 	log = log.With("status", resp.Status, "latencyMs", entry.LatencyMs)
@@ -211,6 +249,11 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 			s.setFailingSince(ctx, log, hook.ID, 0)
 		}
 		return Outcome{Action: Ack}
+	}
+	if permanent {
+		log.WarnContext(ctx, "delivery: attempt can never succeed, dead-lettering", "error", postErr)
+		t.add(metrics.DeliveryDeadLettered)
+		return Outcome{Action: DeadLetter}
 	}
 	if postErr != nil {
 		log.WarnContext(ctx, "delivery: attempt failed", "error", postErr)
@@ -306,4 +349,26 @@ func truncate(b []byte, n int) string {
 		b = b[:n]
 	}
 	return string(b)
+}
+
+// circuitChanged stores, logs and counts a circuit's opening or closing. The
+// store write shares the state with other processes and shows it to the
+// operator (`webhooks hooks get`, the management API); if it fails, this
+// process still holds the hook back, and the next transition tries again.
+func (s *Service) circuitChanged(ctx context.Context, log *slog.Logger, t *tally, hook *webhook.Hook, tr transition) {
+	var until int64
+	if tr.opened {
+		until = tr.openUntil.UnixMilli()
+		log.WarnContext(ctx, "delivery: circuit opened; the hook's jobs are deferred", "reason", tr.reason,
+			"openUntil", tr.openUntil.UTC().Format(time.RFC3339))
+		t.add(metrics.CircuitOpened)
+	} else {
+		log.InfoContext(ctx, "delivery: circuit closed; deliveries resume")
+		t.add(metrics.CircuitClosed)
+	}
+	s.cfg.Metrics.EmitHook(hook.ID, metrics.Count(metrics.CircuitOpen, float64(min(until, 1))))
+	if err := s.cfg.Hooks.SetCircuit(ctx, hook.ID, until, tr.reason); err != nil {
+		log.ErrorContext(ctx, "delivery: cannot store the circuit state", "error", err)
+	}
+	s.hooks.Forget(hook.ID)
 }

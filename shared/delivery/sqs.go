@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -11,6 +10,16 @@ import (
 
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
+
+// Requeuer is what SQSHandler needs of a queue to defer and dead-letter jobs
+// itself (the SQS adapter): a copy of the message goes back to the queue
+// (delayed, carrying the attempts made) or to the dead-letter queue, and the
+// handler reports the original as done, so the event source mapping deletes
+// it. See sqsqueue's note on how attempts are counted.
+type Requeuer interface {
+	Requeue(ctx context.Context, m webhook.Message, delay time.Duration) error
+	SendDead(ctx context.Context, m webhook.Message) error
+}
 
 // SQSHandler is the delivery Lambda's handler for the SQS event source mapping.
 type SQSHandler struct {
@@ -21,11 +30,13 @@ type SQSHandler struct {
 }
 
 // NewSQSHandler returns a handler delivering each batch with at most concurrency
-// POSTs in flight (default 10, the batch size). queue changes the visibility of
-// failed messages (the SQS adapter).
+// POSTs in flight (default DefaultConcurrency, the batch size; give the Service
+// the same value). queue changes the visibility of failed messages (the SQS
+// adapter); if it is also a Requeuer, deferred jobs keep their attempts and
+// exhausted ones go straight to the dead-letter queue.
 func NewSQSHandler(svc *Service, queue webhook.Retrier, concurrency int, log *slog.Logger) *SQSHandler {
 	if concurrency <= 0 {
-		concurrency = 10
+		concurrency = DefaultConcurrency
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -75,23 +86,37 @@ const DeadlineReserve = 3 * time.Second
 // deliver handles one record and reports whether SQS may delete it; the attempt
 // runs under work, the settling under ctx.
 func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage) bool {
-	m := webhook.Message{Receipt: rec.ReceiptHandle, Attempt: 1}
-	if n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); err == nil && n > 0 {
-		m.Attempt = n
-	}
 	job, err := webhook.DecodeJob([]byte(rec.Body))
-	m.Job = job
+	m := webhook.Message{Job: job, Receipt: rec.ReceiptHandle, Attempt: webhook.ReceiveAttempt(job, rec.Attributes["ApproximateReceiveCount"])}
 	if err != nil {
 		// Job.Validate rejects the zero job, so Deliver dead-letters it.
 		h.log.ErrorContext(ctx, "delivery: message body is not a job", "messageId", rec.MessageId, "error", err)
 		m.Job = webhook.Job{}
 	}
 	out := h.svc.Deliver(work, m)
+	rq, copies := h.queue.(Requeuer)
 	switch out.Action {
 	case Ack:
 		return true
+	case Defer:
+		if !copies {
+			break // retried below: costs the job an attempt
+		}
+		if err := rq.Requeue(ctx, m, out.Delay); err != nil {
+			h.log.ErrorContext(ctx, "delivery: cannot defer job; retrying it instead", "messageId", rec.MessageId, "error", err)
+			break
+		}
+		return true
 	case DeadLetter:
 		out.Delay = 0
+		if m.Job.Validate() != nil || !copies {
+			break // the redrive policy moves it after maxReceiveCount
+		}
+		if err := rq.SendDead(ctx, m); err != nil {
+			h.log.ErrorContext(ctx, "delivery: cannot dead-letter job; the redrive policy will", "messageId", rec.MessageId, "error", err)
+			break
+		}
+		return true
 	}
 	if err := h.queue.Retry(ctx, m, out.Delay); err != nil {
 		// The message still comes back, after the queue's default visibility.

@@ -16,12 +16,20 @@ type DeadLetterer interface {
 	DeadLetter(ctx context.Context, m webhook.Message) error
 }
 
+// Deferrer is implemented by queues that can put a message back for later
+// without counting an attempt (both backends). Without it, a deferred message
+// is retried, which costs it an attempt.
+type Deferrer interface {
+	Defer(ctx context.Context, m webhook.Message, delay time.Duration) error
+}
+
 // Worker pulls jobs from a queue and delivers them: the `webhooks dev` and test
 // counterpart of the SQS event source mapping plus SQSHandler.
 type Worker struct {
 	Service *Service
 	Queue   webhook.Consumer
-	// Concurrency bounds POSTs in flight (default 10).
+	// Concurrency bounds POSTs in flight (default DefaultConcurrency); give the
+	// Service the same value (Config.Concurrency).
 	Concurrency int
 	// Wait is the long-poll duration of each receive (default 1 s).
 	Wait   time.Duration
@@ -35,7 +43,7 @@ type Worker struct {
 func (w *Worker) Run(ctx context.Context) error {
 	conc := w.Concurrency
 	if conc <= 0 {
-		conc = 10
+		conc = DefaultConcurrency
 	}
 	wait := w.Wait
 	if wait <= 0 {
@@ -101,6 +109,12 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, m webhook.Message
 			err = dl.DeadLetter(ctx, m)
 		} else {
 			err = w.Queue.Retry(ctx, m, 0)
+		}
+	case Defer:
+		if d, ok := w.Queue.(Deferrer); ok {
+			err = d.Defer(ctx, m, out.Delay)
+		} else {
+			err = w.Queue.Retry(ctx, m, out.Delay)
 		}
 	}
 	if err != nil {

@@ -168,6 +168,7 @@ func Open(cfg Config) (s *Server, err error) {
 		Log:          s.DB,
 		Schedule:     cfg.Schedule,
 		HookCacheTTL: cfg.HookCacheTTL,
+		Concurrency:  cfg.Workers,
 		Now:          cfg.Now,
 		Logger:       log,
 	})

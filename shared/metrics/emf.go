@@ -20,17 +20,27 @@ const (
 	DeliveryDropped      = "DeliveryDropped"
 	DeliveryLatency      = "DeliveryLatency"
 	HookDisabled         = "HookDisabled"
-	IngestAccepted       = "IngestAccepted"
-	IngestRejected       = "IngestRejected"
-	IngestDeliveries     = "IngestDeliveries"
+	// DeliveryDeferred counts jobs put back without an attempt (their hook was
+	// at its in-flight limit or its circuit was open).
+	DeliveryDeferred = "DeliveryDeferred"
+	// CircuitOpened and CircuitClosed count breaker transitions (Event
+	// dimension); CircuitOpen is 1 when a hook's circuit opens and 0 when it
+	// closes, with a HookId dimension (see EmitHook).
+	CircuitOpened    = "CircuitOpened"
+	CircuitClosed    = "CircuitClosed"
+	CircuitOpen      = "CircuitOpen"
+	IngestAccepted   = "IngestAccepted"
+	IngestRejected   = "IngestRejected"
+	IngestDeliveries = "IngestDeliveries"
 )
 
 // DefaultNamespace is the CloudWatch namespace when none is configured.
 const DefaultNamespace = "LogtoWebhooks"
 
 // Recorder emits one EMF line per call. Metrics carry an Event dimension (bounded:
-// 31 values) and a dimensionless rollup; never a hook id, whose cardinality would
-// be unbounded and cost a custom metric per hook.
+// 31 values) and a dimensionless rollup. Only EmitHook carries a hook id, and only
+// the circuit breaker calls it, on transitions: a custom metric per hook that
+// ever tripped, not per hook.
 type Recorder struct {
 	mu        sync.Mutex
 	w         io.Writer
@@ -64,6 +74,16 @@ func Millis(name string, d time.Duration) Value {
 
 // Emit writes values with the Event dimension set to event ("" for none).
 func (r *Recorder) Emit(event string, values ...Value) {
+	r.emit("Event", event, values)
+}
+
+// EmitHook writes values with a HookId dimension, for per-hook state an
+// operator alarms on (the circuit breaker).
+func (r *Recorder) EmitHook(hookID string, values ...Value) {
+	r.emit("HookId", hookID, values)
+}
+
+func (r *Recorder) emit(dim, value string, values []Value) {
 	if r == nil || len(values) == 0 {
 		return
 	}
@@ -74,9 +94,9 @@ func (r *Recorder) Emit(event string, values ...Value) {
 		line[v.Name] = v.Value
 	}
 	dims := [][]string{{}}
-	if event != "" {
-		dims = [][]string{{"Event"}, {}}
-		line["Event"] = event
+	if value != "" {
+		dims = [][]string{{dim}, {}}
+		line[dim] = value
 	}
 	line["_aws"] = map[string]any{
 		"Timestamp": r.now().UnixMilli(),

@@ -22,6 +22,7 @@ import (
 
 // API is the part of *sqs.Client the queue uses.
 type API interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
@@ -211,11 +212,8 @@ func (q *Queue) Receive(ctx context.Context, n int, wait time.Duration) ([]webho
 		if !ok {
 			continue
 		}
-		attempt, err := strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
-		if err != nil || attempt < 1 {
-			attempt = 1
-		}
-		msgs = append(msgs, webhook.Message{Job: j, Receipt: aws.ToString(m.ReceiptHandle), Attempt: attempt})
+		msgs = append(msgs, webhook.Message{Job: j, Receipt: aws.ToString(m.ReceiptHandle),
+			Attempt: webhook.ReceiveAttempt(j, m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])})
 	}
 	return msgs, nil
 }

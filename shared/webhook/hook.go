@@ -7,6 +7,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,8 +43,18 @@ type Hook struct {
 	// clears it (HookStore.SetFailingSince) and disables a hook that has been
 	// failing for too long (design §5: 5 days).
 	FailingSince int64 `json:"failingSince,omitempty" dynamodbav:"failingSince,omitempty"`
-	CreatedAt    int64 `json:"createdAt" dynamodbav:"createdAt"`
-	UpdatedAt    int64 `json:"updatedAt,omitempty" dynamodbav:"updatedAt,omitempty"`
+	// MaxInFlight caps this hook's attempts in flight in one delivery process
+	// (0: the service's default). The service's adaptive limit stays at or below it.
+	MaxInFlight int `json:"maxInFlight,omitempty" dynamodbav:"maxInFlight,omitempty"`
+	// CircuitOpenUntil (epoch ms) is set while the delivery service's circuit
+	// breaker holds the hook's jobs back after consecutive failures; deliveries
+	// resume with a probe once it has passed, and a success clears it. The
+	// service sets it (HookStore.SetCircuit) so that every delivery process, and
+	// the operator, sees the same state. CircuitReason says why it opened.
+	CircuitOpenUntil int64  `json:"circuitOpenUntil,omitempty" dynamodbav:"circuitOpenUntil,omitempty"`
+	CircuitReason    string `json:"circuitReason,omitempty" dynamodbav:"circuitReason,omitempty"`
+	CreatedAt        int64  `json:"createdAt" dynamodbav:"createdAt"`
+	UpdatedAt        int64  `json:"updatedAt,omitempty" dynamodbav:"updatedAt,omitempty"`
 }
 
 // Subscribed reports whether the hook is enabled and listens to e.
@@ -75,6 +86,7 @@ const (
 	MaxHookNameLen = 256
 	MaxRetries     = 20
 	MaxTimeout     = 60 * time.Second
+	MaxInFlight    = 1000
 )
 
 // Validate checks the fields a user sets. It does not check that the URL resolves to
@@ -105,6 +117,9 @@ func (h *Hook) Validate() error {
 	if h.Retries != nil && (*h.Retries < 0 || *h.Retries > MaxRetries) {
 		return &FieldError{Record: -1, Field: "retries", Reason: fmt.Sprintf("must be between 0 and %d", MaxRetries)}
 	}
+	if h.MaxInFlight < 0 || h.MaxInFlight > MaxInFlight {
+		return &FieldError{Record: -1, Field: "maxInFlight", Reason: fmt.Sprintf("must be between 0 and %d", MaxInFlight)}
+	}
 	if h.TimeoutMs < 0 || time.Duration(h.TimeoutMs)*time.Millisecond > MaxTimeout {
 		return &FieldError{Record: -1, Field: "timeoutMs", Reason: fmt.Sprintf("must be between 0 and %d", MaxTimeout.Milliseconds())}
 	}
@@ -129,6 +144,11 @@ func ValidateURL(u string) error {
 	}
 	if p.User != nil {
 		return errors.New("must not carry credentials; use a custom header instead")
+	}
+	if port := p.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("has an invalid port %q (want 1-65535)", port)
+		}
 	}
 	return nil
 }
@@ -158,4 +178,9 @@ func randomString(alphabet string, n int) string {
 		i++
 	}
 	return string(b)
+}
+
+// CircuitOpen reports whether the hook's circuit is open at now.
+func (h *Hook) CircuitOpen(now time.Time) bool {
+	return h.CircuitOpenUntil > now.UnixMilli()
 }

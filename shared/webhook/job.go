@@ -32,10 +32,21 @@ type Job struct {
 	HookID     string `json:"hookId"`
 	// Payload is EventMessage.Payload; see Body.
 	Payload json.RawMessage `json:"payload"`
-	// Attempt is the number of attempts already made, for backends that cannot
-	// count receives themselves (the embedded queue). SQS ignores it and uses
-	// ApproximateReceiveCount.
+	// Attempt is the number of attempts made before this message was sent: the
+	// embedded queue keeps every attempt here, and on SQS a deferred job's copy
+	// carries it, the copy's receive count adding the rest (see ReceiveAttempt).
 	Attempt int `json:"attempt,omitempty"`
+}
+
+// ReceiveAttempt is the 1-based attempt number of a receive of j on SQS, whose
+// ApproximateReceiveCount attribute is receiveCount: the attempts j carries
+// plus the receives of this message.
+func ReceiveAttempt(j Job, receiveCount string) int {
+	n, err := strconv.Atoi(receiveCount)
+	if err != nil || n < 1 {
+		n = 1
+	}
+	return max(j.Attempt, 0) + n
 }
 
 // JobVersion is the Job format this code writes.

@@ -27,6 +27,11 @@ type HookStore interface {
 	// No other field changes (UpdatedAt neither: this is not a user's edit).
 	// Unknown id: an error wrapping ErrNotFound.
 	SetFailingSince(ctx context.Context, id string, since int64) error
+	// SetCircuit records the delivery service's circuit breaker for a hook:
+	// openUntil (epoch ms) and reason when it opens, 0 and "" when it closes.
+	// It is one conditional write of those two fields and nothing else, like
+	// SetFailingSince. Unknown id: an error wrapping ErrNotFound.
+	SetCircuit(ctx context.Context, id string, openUntil int64, reason string) error
 }
 
 // Result is the outcome of a delivery attempt as Logto's logs name it.

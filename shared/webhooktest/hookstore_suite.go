@@ -11,6 +11,7 @@ import (
 // TestHookStore runs the webhook.HookStore contract against the stores newStore
 // returns; each subtest gets a fresh, empty store.
 func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) {
+	t.Run("SetCircuit", func(t *testing.T) { testSetCircuit(t, newStore(t)) })
 	t.Run("Empty", func(t *testing.T) {
 		hooks, err := newStore(t).ListHooks(t.Context())
 		if err != nil || len(hooks) != 0 {
@@ -189,6 +190,9 @@ func fullHook(id string) webhook.Hook {
 		Enabled:              true,
 		Retries:              &zero,
 		TimeoutMs:            2500,
+		MaxInFlight:          3,
+		CircuitOpenUntil:     1767225601500,
+		CircuitReason:        "5 consecutive failures",
 		DisabledReason:       "",
 		FailingSince:         1767225600500,
 		CreatedAt:            1767225600000,

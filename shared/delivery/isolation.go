@@ -1,0 +1,276 @@
+package delivery
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+)
+
+// Isolation keeps one hook's broken endpoint from slowing the others. A
+// delivery process (a warm Lambda, `webhooks dev`) has a fixed number of POSTs
+// in flight; without a bound, a hook whose endpoint hangs holds every one of
+// them for its whole timeout. Each hook therefore gets:
+//
+//   - an adaptive in-flight limit: it starts at IsolationConfig.InitialInFlight,
+//     grows by one with each quick success up to the hook's cap (Hook.MaxInFlight
+//     or IsolationConfig.MaxInFlight), is halved by each failure and stays put on
+//     slow successes, so a slow or failing hook holds few workers and a healthy
+//     one soon has them all;
+//   - a circuit breaker: FailureThreshold failed attempts in a row open it for
+//     OpenFor (doubling on each failed probe, up to MaxOpenFor); once that has
+//     passed one probe goes out (half-open), and a success closes it.
+//
+// A job the gate does not admit is deferred: put back on the queue for later
+// without a POST and without using one of its attempts. The state lives in the
+// process; the circuit is also stored on the hook (HookStore.SetCircuit), so
+// other processes and the operator see it, and a process that reads an open
+// circuit from the store defers that hook's jobs too.
+type IsolationConfig struct {
+	// MaxInFlight caps a hook's attempts in flight in this process when the hook
+	// sets no Hook.MaxInFlight (default: the process's whole concurrency, so a
+	// lone healthy hook is not throttled).
+	MaxInFlight int
+	// InitialInFlight is where a hook's adaptive limit starts, and the most a
+	// hook never seen before (or back from idle) can hold (default 2).
+	InitialInFlight int
+	// SlowAfter: a success slower than this does not raise the limit
+	// (default 1 s).
+	SlowAfter time.Duration
+	// FailureThreshold is how many failed attempts in a row open the circuit
+	// (default 5). Negative turns the breaker off.
+	FailureThreshold int
+	// OpenFor is how long the circuit first stays open (default 30 s); each
+	// failed probe doubles it, up to MaxOpenFor (default 15 min, SQS's longest
+	// message delay, so one deferral spans it).
+	OpenFor    time.Duration
+	MaxOpenFor time.Duration
+	// MinDefer is the shortest deferral of a job whose hook is at its limit
+	// (default 50 ms); it grows with the hook's recent latency, up to its timeout.
+	MinDefer time.Duration
+}
+
+// Isolation defaults.
+const (
+	DefaultInitialInFlight  = 2
+	DefaultSlowAfter        = time.Second
+	DefaultFailureThreshold = 5
+	DefaultOpenFor          = 30 * time.Second
+	DefaultMaxOpenFor       = 15 * time.Minute
+	DefaultMinDefer         = 50 * time.Millisecond
+	// idleEvict is how long an idle hook's state is kept; after it the hook
+	// starts again at InitialInFlight.
+	idleEvict = 5 * time.Minute
+)
+
+func (c IsolationConfig) withDefaults(concurrency int) IsolationConfig {
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = max(concurrency, 1)
+	}
+	if c.InitialInFlight <= 0 {
+		c.InitialInFlight = DefaultInitialInFlight
+	}
+	if c.SlowAfter <= 0 {
+		c.SlowAfter = DefaultSlowAfter
+	}
+	if c.FailureThreshold == 0 {
+		c.FailureThreshold = DefaultFailureThreshold
+	}
+	if c.OpenFor <= 0 {
+		c.OpenFor = DefaultOpenFor
+	}
+	if c.MaxOpenFor < c.OpenFor {
+		c.MaxOpenFor = max(DefaultMaxOpenFor, c.OpenFor)
+	}
+	if c.MinDefer <= 0 {
+		c.MinDefer = DefaultMinDefer
+	}
+	return c
+}
+
+// circuit is a breaker's state.
+type circuit int
+
+const (
+	closed circuit = iota
+	open
+	halfOpen
+)
+
+func (c circuit) String() string {
+	return [...]string{"closed", "open", "half-open"}[c]
+}
+
+// hookState is what the gate knows of one hook in this process.
+type hookState struct {
+	inFlight int
+	limit    int
+	failures int // failed attempts in a row
+	circuit  circuit
+	// openUntil is when an open circuit lets a probe through; openings counts
+	// the openings since it last closed (for the doubling).
+	openUntil time.Time
+	openings  int
+	probing   bool
+	latency   time.Duration // moving average of attempt latency
+	seen      time.Time
+}
+
+// gate admits attempts per hook; it is safe for concurrent use.
+type gate struct {
+	cfg   IsolationConfig
+	rand  func() float64
+	mu    sync.Mutex
+	hooks map[string]*hookState
+	sweep time.Time
+}
+
+func newGate(cfg IsolationConfig, concurrency int, rand func() float64) *gate {
+	return &gate{cfg: cfg.withDefaults(concurrency), rand: rand, hooks: map[string]*hookState{}}
+}
+
+// admission is the gate's answer for one job.
+type admission struct {
+	ok    bool
+	probe bool
+	// wait and reason say, when !ok, how long to defer the job and why.
+	wait   time.Duration
+	reason string
+}
+
+// admit decides whether an attempt at hook h may start at now. An admitted
+// attempt must be finished with done.
+func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time) admission {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.evict(now)
+	st := g.state(h.ID, now)
+	if stored := time.UnixMilli(h.CircuitOpenUntil); h.CircuitOpenUntil != 0 && st.circuit == closed && now.Before(stored) {
+		// Another process opened it: follow the store.
+		st.circuit, st.openUntil = open, stored
+	}
+	switch st.circuit {
+	case open:
+		if now.Before(st.openUntil) {
+			return admission{wait: g.spread(st.openUntil.Sub(now)), reason: "circuit open until " + st.openUntil.UTC().Format(time.RFC3339)}
+		}
+		st.circuit = halfOpen
+		fallthrough
+	case halfOpen:
+		if st.probing {
+			return admission{wait: g.spread(timeout), reason: "circuit half-open: a probe is in flight"}
+		}
+		st.probing = true
+		st.inFlight++
+		return admission{ok: true, probe: true}
+	}
+	if st.inFlight >= st.limit {
+		wait := min(max(2*st.latency, g.cfg.MinDefer), timeout)
+		return admission{wait: g.spread(wait), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
+	}
+	st.inFlight++
+	return admission{ok: true}
+}
+
+// transition is what done reports of the circuit, for logs, metrics and the store.
+type transition struct {
+	opened, closed bool
+	openUntil      time.Time
+	reason         string
+}
+
+// done records the result of an admitted attempt: ok is a 2xx; failures are
+// everything else (no response, a timeout, any other status).
+func (g *gate) done(h *webhook.Hook, a admission, ok bool, latency time.Duration, now time.Time) transition {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	st := g.state(h.ID, now)
+	st.inFlight = max(st.inFlight-1, 0)
+	if a.probe {
+		st.probing = false
+	}
+	if st.latency == 0 {
+		st.latency = latency
+	} else {
+		st.latency = (3*st.latency + latency) / 4
+	}
+	cap := h.MaxInFlight
+	if cap <= 0 {
+		cap = g.cfg.MaxInFlight
+	}
+	var tr transition
+	if ok {
+		st.failures = 0
+		if latency < g.cfg.SlowAfter {
+			st.limit = min(st.limit+1, cap)
+		}
+		st.limit = min(st.limit, cap)
+		if st.circuit != closed || h.CircuitOpenUntil != 0 {
+			tr.closed = true
+		}
+		st.circuit, st.openings = closed, 0
+		return tr
+	}
+	st.limit = min(max(st.limit/2, 1), cap)
+	st.failures++
+	if g.cfg.FailureThreshold < 0 {
+		return tr
+	}
+	if a.probe || (st.circuit == closed && st.failures >= g.cfg.FailureThreshold) {
+		d := g.cfg.OpenFor << min(st.openings, 20)
+		d = min(d, g.cfg.MaxOpenFor)
+		st.openings++
+		st.circuit, st.openUntil = open, now.Add(d)
+		tr.opened, tr.openUntil = true, st.openUntil
+		if a.probe {
+			tr.reason = fmt.Sprintf("probe failed; open for %s", formatDuration(d))
+		} else {
+			tr.reason = fmt.Sprintf("%d failed attempts in a row; open for %s", st.failures, formatDuration(d))
+		}
+	}
+	return tr
+}
+
+// release gives back an admitted attempt that was never made (the hook could
+// not be signed for, say), without counting a result.
+func (g *gate) release(h *webhook.Hook, a admission) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if st := g.hooks[h.ID]; st != nil {
+		st.inFlight = max(st.inFlight-1, 0)
+		if a.probe {
+			st.probing = false
+		}
+	}
+}
+
+func (g *gate) state(id string, now time.Time) *hookState {
+	st := g.hooks[id]
+	if st == nil {
+		st = &hookState{limit: min(g.cfg.InitialInFlight, g.cfg.MaxInFlight)}
+		g.hooks[id] = st
+	}
+	st.seen = now
+	return st
+}
+
+// evict drops, at most once a minute, the state of hooks idle for idleEvict
+// with nothing in flight and a closed circuit, so a process that has delivered
+// to a million hooks does not keep a million entries.
+func (g *gate) evict(now time.Time) {
+	if now.Sub(g.sweep) < time.Minute {
+		return
+	}
+	g.sweep = now
+	for id, st := range g.hooks {
+		if st.inFlight == 0 && st.circuit == closed && now.Sub(st.seen) > idleEvict {
+			delete(g.hooks, id)
+		}
+	}
+}
+
+// spread adds up to +20 % to d so that deferred jobs do not all return at once.
+func (g *gate) spread(d time.Duration) time.Duration {
+	return d + time.Duration(float64(d)*Jitter*g.rand())
+}
