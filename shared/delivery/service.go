@@ -115,7 +115,7 @@ type Action int
 // The actions. Retry and Defer carry a delay in Outcome.Delay. Retry follows a
 // failed attempt and counts it; Defer puts back a job that was not attempted
 // (its hook is at its in-flight limit or its circuit is open), and must not
-// use one of its attempts (see Deferrer). DeadLetter asks the queue to retire
+// use one of its attempts (webhook.Consumer.Defer). DeadLetter asks the queue to retire
 // the message without further POSTs (the job cannot or may not be sent again).
 const (
 	Ack Action = iota

@@ -9,20 +9,6 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
-// DeadLetterer is implemented by queues that can move a message to their DLQ
-// directly (the embedded backend). Without it, a dead-lettered message is retried
-// with no delay until the queue's receive limit moves it, as SQS does.
-type DeadLetterer interface {
-	DeadLetter(ctx context.Context, m webhook.Message) error
-}
-
-// Deferrer is implemented by queues that can put a message back for later
-// without counting an attempt (both backends). Without it, a deferred message
-// is retried, which costs it an attempt.
-type Deferrer interface {
-	Defer(ctx context.Context, m webhook.Message, delay time.Duration) error
-}
-
 // Worker pulls jobs from a queue and delivers them: the `webhooks dev` and test
 // counterpart of the SQS event source mapping plus SQSHandler.
 type Worker struct {
@@ -105,17 +91,9 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, m webhook.Message
 	case Retry:
 		err = w.Queue.Retry(ctx, m, out.Delay)
 	case DeadLetter:
-		if dl, ok := w.Queue.(DeadLetterer); ok {
-			err = dl.DeadLetter(ctx, m)
-		} else {
-			err = w.Queue.Retry(ctx, m, 0)
-		}
+		err = w.Queue.DeadLetter(ctx, m)
 	case Defer:
-		if d, ok := w.Queue.(Deferrer); ok {
-			err = d.Defer(ctx, m, out.Delay)
-		} else {
-			err = w.Queue.Retry(ctx, m, out.Delay)
-		}
+		err = w.Queue.Defer(ctx, m, out.Delay)
 	}
 	if err != nil {
 		log.Error("delivery worker: cannot settle job; it will come back after the visibility timeout",

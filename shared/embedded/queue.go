@@ -169,7 +169,7 @@ func (d *DB) Retry(ctx context.Context, m webhook.Message, delay time.Duration) 
 
 // DeadLetter moves m's job to the dead-letter queue at once, for jobs that can
 // never be delivered or whose hook allows fewer attempts than the queue (the
-// delivery package's DeadLetterer). A stale receipt gives an error wrapping
+// webhook.Consumer's DeadLetter). A stale receipt gives an error wrapping
 // webhook.ErrNotFound, as in Retry.
 func (d *DB) DeadLetter(ctx context.Context, m webhook.Message) error {
 	j := m.Job

@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -9,12 +8,6 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 	"github.com/logto-webhooks/webhooks/shared/webhooktest"
 )
-
-// DB must keep satisfying delivery.DeadLetterer (not imported: this package
-// stays below delivery).
-var _ interface {
-	DeadLetter(ctx context.Context, m webhook.Message) error
-} = (*DB)(nil)
 
 func TestHookStoreContract(t *testing.T) {
 	webhooktest.TestHookStore(t, func(t *testing.T) webhook.HookStore {

@@ -54,7 +54,7 @@ func (q *Queue) SendDead(ctx context.Context, m webhook.Message) error {
 	return nil
 }
 
-// Defer is Requeue followed by deleting the original (delivery.Deferrer).
+// Defer is Requeue followed by deleting the original (webhook.Consumer).
 func (q *Queue) Defer(ctx context.Context, m webhook.Message, delay time.Duration) error {
 	if err := q.Requeue(ctx, m, delay); err != nil {
 		return err
@@ -62,7 +62,7 @@ func (q *Queue) Defer(ctx context.Context, m webhook.Message, delay time.Duratio
 	return q.Ack(ctx, m)
 }
 
-// DeadLetter is SendDead followed by deleting the original (delivery.DeadLetterer).
+// DeadLetter is SendDead followed by deleting the original (webhook.Consumer).
 func (q *Queue) DeadLetter(ctx context.Context, m webhook.Message) error {
 	if err := q.SendDead(ctx, m); err != nil {
 		return err

@@ -124,6 +124,15 @@ type Consumer interface {
 	Receive(ctx context.Context, max int, wait time.Duration) ([]Message, error)
 	// Ack deletes a delivered (or dropped) message.
 	Ack(ctx context.Context, m Message) error
+	// Defer puts back a message that was received but not attempted (the
+	// delivery service held it back: its hook was at its in-flight limit or its
+	// circuit was open), visible after delay, without counting an attempt: the
+	// next receive has the same Attempt. It never dead-letters.
+	Defer(ctx context.Context, m Message, delay time.Duration) error
+	// DeadLetter moves the message to the dead-letter queue at once, with
+	// m.Attempt as the attempts made (the job used its attempts, or can never
+	// be delivered).
+	DeadLetter(ctx context.Context, m Message) error
 }
 
 // DeadFilter selects dead-lettered jobs; empty fields match everything.

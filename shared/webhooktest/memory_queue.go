@@ -34,8 +34,12 @@ type memMessage struct {
 	id        int
 	job       webhook.Job
 	receives  int
+	deferrals int // receives given back by Defer: not attempts
 	visibleAt time.Time
 }
+
+// attempts is how many receives were attempts.
+func (m *memMessage) attempts() int { return m.receives - m.deferrals }
 
 // receipt names one receive of m; a later receive makes it stale, as in SQS.
 func (m *memMessage) receipt() string { return fmt.Sprintf("mem-%d-%d", m.id, m.receives) }
@@ -99,7 +103,7 @@ func (q *MemoryQueue) take(n int) []webhook.Message {
 		if now.Before(m.visibleAt) {
 			continue
 		}
-		if m.receives >= q.maxAttempts { // expired without Retry on its last attempt
+		if m.attempts() >= q.maxAttempts { // expired without Retry on its last attempt
 			q.kill(i)
 			i--
 			continue
@@ -108,7 +112,7 @@ func (q *MemoryQueue) take(n int) []webhook.Message {
 		m.visibleAt = now.Add(q.visibility)
 		j := m.job
 		j.Payload = slices.Clone(j.Payload)
-		out = append(out, webhook.Message{Job: j, Receipt: m.receipt(), Attempt: m.receives})
+		out = append(out, webhook.Message{Job: j, Receipt: m.receipt(), Attempt: m.attempts()})
 	}
 	return out
 }
@@ -157,7 +161,7 @@ func (q *MemoryQueue) Retry(_ context.Context, m webhook.Message, delay time.Dur
 	if err != nil {
 		return fmt.Errorf("retry: %w", err)
 	}
-	if q.live[i].receives >= q.maxAttempts {
+	if q.live[i].attempts() >= q.maxAttempts {
 		q.kill(i)
 		return nil
 	}
@@ -214,4 +218,30 @@ func (q *MemoryQueue) redriveOne(f webhook.DeadFilter) bool {
 		}
 	}
 	return false
+}
+
+// Defer hides the message for delay and takes back the receive that handed it
+// out, so the next receive has the same Attempt.
+func (q *MemoryQueue) Defer(_ context.Context, m webhook.Message, delay time.Duration) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i, err := q.find(m.Receipt)
+	if err != nil {
+		return fmt.Errorf("defer: %w", err)
+	}
+	q.live[i].deferrals++
+	q.live[i].visibleAt = time.Now().Add(max(delay, 0))
+	return nil
+}
+
+// DeadLetter moves the message to the dead-letter queue.
+func (q *MemoryQueue) DeadLetter(_ context.Context, m webhook.Message) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i, err := q.find(m.Receipt)
+	if err != nil {
+		return fmt.Errorf("dead-letter: %w", err)
+	}
+	q.kill(i)
+	return nil
 }

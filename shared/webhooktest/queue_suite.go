@@ -103,6 +103,8 @@ func TestQueue(t *testing.T, newQueue func(t *testing.T, maxAttempts int, visibi
 			t.Errorf("after Retry: Attempt = %d, want 2", again.Attempt)
 		}
 	})
+	t.Run("Defer", func(t *testing.T) { testDefer(t, newQueue(t, 2, 30*time.Second)) })
+	t.Run("DeadLetterNow", func(t *testing.T) { testDeadLetterNow(t, newQueue(t, 5, 30*time.Second)) })
 	t.Run("DeadLetter", func(t *testing.T) {
 		q := newQueue(t, 2, 30*time.Second)
 		job := SampleJob("h1", webhook.UserCreated, 1)
