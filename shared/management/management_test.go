@@ -81,6 +81,7 @@ func (f *fixture) put(t *testing.T, id string, mutate ...func(*webhook.Hook)) we
 	if err := f.hooks.PutHook(context.Background(), h); err != nil {
 		t.Fatalf("put hook: %v", err)
 	}
+	h.Version++ // as stored
 	return h
 }
 

@@ -44,6 +44,10 @@ type Hook struct {
 	FailingSince int64 `json:"failingSince,omitempty" dynamodbav:"failingSince,omitempty"`
 	CreatedAt    int64 `json:"createdAt" dynamodbav:"createdAt"`
 	UpdatedAt    int64 `json:"updatedAt,omitempty" dynamodbav:"updatedAt,omitempty"`
+	// Version counts the writes of the hook; every store write compares it, so
+	// no read-modify-write can silently undo another (HookStore.PutHook). An item
+	// written by hand without it is version 0.
+	Version int64 `json:"version" dynamodbav:"version"`
 }
 
 // Subscribed reports whether the hook is enabled and listens to e.
