@@ -16,11 +16,15 @@ import (
 // mirror the DynamoDB hooks item of design §6, which users may write by hand, so
 // every field but ID, URL, Events and SigningKey is optional there.
 type Hook struct {
-	ID      string            `json:"id" dynamodbav:"id"`
-	Name    string            `json:"name" dynamodbav:"name"`
-	Events  []Event           `json:"events" dynamodbav:"events"`
-	URL     string            `json:"url" dynamodbav:"url"`
-	Headers map[string]string `json:"headers,omitempty" dynamodbav:"headers,omitempty"`
+	ID     string  `json:"id" dynamodbav:"id"`
+	Name   string  `json:"name" dynamodbav:"name"`
+	Events []Event `json:"events" dynamodbav:"events"`
+	// LegacyEvent is Logto's deprecated single event when Events was derived
+	// from it (a hook created with only `event`), so that changing `event`
+	// later changes what the hook receives, as in Logto. Empty otherwise.
+	LegacyEvent Event             `json:"legacyEvent,omitempty" dynamodbav:"legacyEvent,omitempty"`
+	URL         string            `json:"url" dynamodbav:"url"`
+	Headers     map[string]string `json:"headers,omitempty" dynamodbav:"headers,omitempty"`
 	// SigningKey signs Logto's logto-signature-sha-256 (its UTF-8 bytes are the HMAC
 	// key) and the Standard Webhooks signature (secret whsec_ + base64(SigningKey)).
 	SigningKey string `json:"signingKey" dynamodbav:"signingKey"`
