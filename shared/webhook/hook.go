@@ -4,10 +4,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/textproto"
+	"maps"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -102,12 +101,13 @@ func (h *Hook) Validate() error {
 	if err := ValidateURL(h.URL); err != nil {
 		return &FieldError{Record: -1, Field: "url", Reason: err.Error()}
 	}
-	for k := range h.Headers {
-		if k == "" || strings.ContainsAny(k, " :\r\n\t") || textproto.CanonicalMIMEHeaderKey(k) == "" {
-			return &FieldError{Record: -1, Field: "headers", Reason: fmt.Sprintf("%q is not a valid header name", k)}
+	names := slices.Sorted(maps.Keys(h.Headers)) // the same header named on every try
+	for _, k := range names {
+		if !validHeaderName(k) {
+			return &FieldError{Record: -1, Field: "headers", Reason: fmt.Sprintf("%q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", k)}
 		}
-		if strings.ContainsAny(h.Headers[k], "\r\n") {
-			return &FieldError{Record: -1, Field: "headers." + k, Reason: "value contains a line break"}
+		if !validHeaderValue(h.Headers[k]) {
+			return &FieldError{Record: -1, Field: "headers." + k, Reason: "value contains a control character (line break, NUL, ...) that HTTP cannot carry"}
 		}
 	}
 	if h.Retries != nil && (*h.Retries < 0 || *h.Retries > MaxRetries) {
