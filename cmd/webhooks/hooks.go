@@ -81,7 +81,7 @@ func (f *hookFlags) register(cmd *cobra.Command) {
 // replaces the whole config, so it starts from the stored one.
 func (f *hookFlags) config(cmd *cobra.Command, base management.ConfigJSON) (*management.HookConfig, error) {
 	changed := cmd.Flags().Changed
-	c := management.HookConfig{URL: base.URL, Headers: base.Headers, Retries: base.Retries, TimeoutMs: base.TimeoutMs}
+	c := management.HookConfig(base)
 	if changed("url") {
 		c.URL = f.url
 	}
