@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/logto-webhooks/webhooks/shared/awsconfig/awstest"
+	"github.com/logto-webhooks/webhooks/shared/management"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -86,7 +87,7 @@ func TestAWSBackend(t *testing.T) {
 		t.Errorf("list lacks the hook or its stats:\n%s", list)
 	}
 	run("hooks", "update", id, "--events", "User.Created,User.Deleted")
-	var h hookView
+	var h management.HookJSON
 	if err := json.Unmarshal([]byte(run("hooks", "get", id, "--json")), &h); err != nil || len(h.Events) != 2 {
 		t.Errorf("get --json after update: %+v, %v; want 2 events", h, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +31,9 @@ func newDevCmd() *cobra.Command {
 		Long: `dev runs the whole pipeline in one process on an embedded SQLite file: POST /events
 (ingest, as the Lambda), delivery workers with the retry schedule and dead-letter queue,
 and Logto's hook management API under /hooks and /api/hooks. It listens on 127.0.0.1.
+Other addresses are refused unless you pass --listen-any and an access token
+(--access-token or WEBHOOKS_DEV_TOKEN) that every /events and /hooks request must send as
+"Authorization: Bearer TOKEN": /hooks shows every signing key.
 
 --demo also starts a receiver on 127.0.0.1 that verifies both signatures of every
 delivery and prints it, and points a hook named "demo" (created once, then reused) at it.
@@ -53,6 +57,9 @@ kill -9, the next start delivers them.`,
 			if verbose {
 				level = slog.LevelDebug
 			}
+			if cfg.AccessToken == "" {
+				cfg.AccessToken = os.Getenv(devTokenEnv)
+			}
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			cfg.DemoOut = cmd.OutOrStdout()
 			srv, err := devserver.Open(cfg)
@@ -64,7 +71,9 @@ kill -9, the next start delivers them.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&cfg.Addr, "addr", devserver.DefaultAddr, "listen address (keep it on loopback: the management API has no authentication)")
+	fs.StringVar(&cfg.Addr, "addr", devserver.DefaultAddr, "listen address; a non-loopback one needs --listen-any and --access-token")
+	fs.BoolVar(&cfg.ListenAny, "listen-any", false, "allow a non-loopback --addr (anyone reaching it with the token can read signing keys)")
+	fs.StringVar(&cfg.AccessToken, "access-token", "", "require Authorization: Bearer TOKEN on /events and /hooks (default $"+devTokenEnv+")")
 	fs.StringVar(&cfg.DBPath, "db", devserver.DefaultDBPath, "the SQLite file holding hooks, queue and delivery log")
 	fs.BoolVar(&cfg.Demo, "demo", false, "start a receiver that verifies and prints deliveries, with a hook pointing at it")
 	fs.StringVar(&schedule, "retry-schedule", delivery.DefaultSchedule.String(), "delays before each attempt, the first 0s; its length is the attempt count")
@@ -75,6 +84,10 @@ kill -9, the next start delivers them.`,
 	return cmd
 }
 
+// devTokenEnv holds the access token when --access-token is not given, which
+// keeps it out of the process list.
+const devTokenEnv = "WEBHOOKS_DEV_TOKEN"
+
 // banner tells the reader where everything is and what to try. It never shows
 // signing keys: `webhooks hooks get ID` does, when asked.
 func banner(w io.Writer, srv *devserver.Server, db string) {
@@ -83,10 +96,19 @@ func banner(w io.Writer, srv *devserver.Server, db string) {
 	fmt.Fprintf(w, "       %s/hooks        hook management (Logto's API; also under /api/hooks)\n", srv.URL)
 	fmt.Fprintf(w, "  GET  %s/healthz\n", srv.URL)
 	fmt.Fprintf(w, "  retry schedule %s (%d attempts), %d workers\n", srv.Schedule, srv.Schedule.Attempts(), srv.Workers)
+	auth := ""
+	if srv.TokenRequired() {
+		where := "every"
+		if srv.Exposed() {
+			where = "reachable from the network, so every"
+		}
+		fmt.Fprintf(w, "  %s /events and /hooks request needs the access token\n", where)
+		auth = " -H 'authorization: Bearer <access token>'"
+	}
 	if srv.Demo != nil {
 		fmt.Fprintf(w, "demo receiver on %s: hook %q (%s) gets all %d events;\n", srv.Demo.URL, devserver.DemoHookName, srv.Demo.Hook.ID, len(webhook.Catalog()))
 		fmt.Fprintln(w, "  it verifies both signatures of every delivery and prints it here.")
 	}
-	fmt.Fprintf(w, "Try:\n  curl -sS %s/events -H 'content-type: application/json' \\\n    -d '%s'\n", srv.URL, exampleRecord)
+	fmt.Fprintf(w, "Try:\n  curl -sS %s/events -H 'content-type: application/json'%s \\\n    -d '%s'\n", srv.URL, auth, exampleRecord)
 	fmt.Fprintln(w, "Ctrl-C stops; queued jobs stay in the database for the next start.")
 }

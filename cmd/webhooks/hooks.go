@@ -1,10 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"time"
 
@@ -36,12 +36,18 @@ API: the same validation, the same JSON with --json.`,
 		"allow these non-public destinations (CIDR,...), e.g. 127.0.0.1 for a receiver on this machine")
 	cmd.AddCommand(
 		newHooksCreateCmd(env), newHooksListCmd(env), newHooksGetCmd(env), newHooksUpdateCmd(env),
-		newHookActionCmd(env, "delete ID", "Delete a hook; its queued deliveries are dropped",
-			http.MethodDelete, nil, "Deleted"),
-		newHookActionCmd(env, "enable ID", "Enable a hook (also clears why the service disabled it)",
-			http.MethodPatch, map[string]any{"enabled": true}, "Enabled"),
-		newHookActionCmd(env, "disable ID", "Disable a hook; its deliveries are dropped until it is enabled",
-			http.MethodPatch, map[string]any{"enabled": false}, "Disabled"),
+		newHookActionCmd(env, "delete ID", "Delete a hook; its queued deliveries are dropped", "Deleted",
+			func(ctx context.Context, s *management.Service, id string) error { return s.DeleteHook(ctx, id) }),
+		newHookActionCmd(env, "enable ID", "Enable a hook (also clears why the service disabled it)", "Enabled",
+			func(ctx context.Context, s *management.Service, id string) error {
+				_, err := s.SetEnabled(ctx, id, true)
+				return err
+			}),
+		newHookActionCmd(env, "disable ID", "Disable a hook; its deliveries are dropped until it is enabled", "Disabled",
+			func(ctx context.Context, s *management.Service, id string) error {
+				_, err := s.SetEnabled(ctx, id, false)
+				return err
+			}),
 		newHooksRotateCmd(env), newHooksTestCmd(env), newHooksStatsCmd(env),
 	)
 	return cmd
@@ -71,11 +77,11 @@ func (f *hookFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.asJSON, "json", false, "print the hook as the management API's JSON")
 }
 
-// configBody builds the API's config from the flags on top of base: PATCH
-// replaces the whole config, so update starts from the stored one.
-func (f *hookFlags) configBody(cmd *cobra.Command, base hookConfigView) (map[string]any, error) {
+// config builds the hook's config from the flags on top of base: an update
+// replaces the whole config, so it starts from the stored one.
+func (f *hookFlags) config(cmd *cobra.Command, base management.ConfigJSON) (*management.HookConfig, error) {
 	changed := cmd.Flags().Changed
-	c := base
+	c := management.HookConfig(base)
 	if changed("url") {
 		c.URL = f.url
 	}
@@ -88,6 +94,9 @@ func (f *hookFlags) configBody(cmd *cobra.Command, base hookConfigView) (map[str
 			}
 			c.Headers[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
+	}
+	if len(c.Headers) == 0 {
+		c.Headers = nil
 	}
 	if changed("retries") {
 		r := f.retries
@@ -102,17 +111,7 @@ func (f *hookFlags) configBody(cmd *cobra.Command, base hookConfigView) (map[str
 		}
 		c.TimeoutMs = f.timeout.Milliseconds()
 	}
-	out := map[string]any{"url": c.URL}
-	if len(c.Headers) > 0 {
-		out["headers"] = c.Headers
-	}
-	if c.Retries != nil {
-		out["retries"] = *c.Retries
-	}
-	if c.TimeoutMs > 0 {
-		out["timeoutMs"] = c.TimeoutMs
-	}
-	return out, nil
+	return &c, nil
 }
 
 func newHooksCreateCmd(env *hooksEnv) *cobra.Command {
@@ -132,19 +131,21 @@ func newHooksCreateCmd(env *hooksEnv) *cobra.Command {
 			if len(events) == 0 {
 				return errors.New("--events is required: name at least one event (webhooks events list)")
 			}
-			config, err := f.configBody(cmd, hookConfigView{})
+			config, err := f.config(cmd, management.ConfigJSON{})
 			if err != nil {
 				return err
 			}
-			body := map[string]any{"events": events, "config": config, "enabled": !f.disabled}
+			enabled := !f.disabled
+			in := management.HookInput{Events: events, Config: config, Enabled: &enabled}
 			if f.name != "" {
-				body["name"] = f.name
+				in.Name = &f.name
 			}
 			return env.withAPI(cmd, 0, func(api *hookAPI) error {
-				var h hookView
-				if err := api.do(cmd, http.MethodPost, "/hooks", body, &h); err != nil {
-					return fmt.Errorf("create hook: %w", err)
+				created, err := api.svc.CreateHook(cmd.Context(), in)
+				if err != nil {
+					return fmt.Errorf("create hook: %w", api.explain(err, ""))
 				}
+				h := management.ToJSON(created, cliNow())
 				return printResult(cmd, f.asJSON, h, func(w io.Writer) error { return printHook(w, h, true) })
 			})
 		},
@@ -160,16 +161,18 @@ func newHooksListCmd(env *hooksEnv) *cobra.Command {
 		Short: "List hooks, newest first, with their last 24 h of deliveries",
 		Args:  cobra.NoArgs,
 		RunE: env.runE(wantLog, func(cmd *cobra.Command, _ []string, api *hookAPI) error {
-			path := "/hooks"
-			if api.b.log != nil {
-				path += "?includeExecutionStats=true"
+			list, err := api.svc.ListHooks(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("list hooks: %w", api.explain(err, ""))
 			}
-			var hooks []hookView
-			if err := api.do(cmd, http.MethodGet, path, nil, &hooks); err != nil {
-				return fmt.Errorf("list hooks: %w", err)
-			}
-			for i := range hooks {
-				hooks[i].SigningKey = ""
+			hooks := make([]management.HookJSON, 0, len(list))
+			for _, hook := range list {
+				h, err := api.view(cmd, hook)
+				if err != nil {
+					return fmt.Errorf("list hooks: %w", err)
+				}
+				h.SigningKey = ""
+				hooks = append(hooks, h)
 			}
 			return printResult(cmd, asJSON, hooks, func(w io.Writer) error { return printHookList(w, hooks, api.b.where) })
 		}),
@@ -184,7 +187,7 @@ func newHooksGetCmd(env *hooksEnv) *cobra.Command {
 		Use:   "get ID",
 		Short: "Show a hook with its signing key and last 24 h of deliveries",
 		Args:  cobra.ExactArgs(1),
-		RunE: env.hookE(wantLog, func(cmd *cobra.Command, _ *hookAPI, h hookView) error {
+		RunE: env.hookE(wantLog, func(cmd *cobra.Command, _ *hookAPI, h management.HookJSON) error {
 			return printResult(cmd, asJSON, h, func(w io.Writer) error { return printHook(w, h, true) })
 		}),
 	}
@@ -202,7 +205,7 @@ func newHooksUpdateCmd(env *hooksEnv) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			changed := cmd.Flags().Changed
-			body := map[string]any{}
+			var in management.HookInput
 			if changed("events") {
 				events, err := parseEventList("events", f.events)
 				if err != nil {
@@ -211,32 +214,37 @@ func newHooksUpdateCmd(env *hooksEnv) *cobra.Command {
 				if len(events) == 0 {
 					return errors.New("--events: name at least one event")
 				}
-				body["events"] = events
+				in.Events = events
 			}
 			if changed("name") {
-				body["name"] = f.name
+				in.Name = &f.name
 			}
 			if changed("disabled") {
-				body["enabled"] = !f.disabled
+				enabled := !f.disabled
+				in.Enabled = &enabled
 			}
 			id := args[0]
 			return env.withAPI(cmd, 0, func(api *hookAPI) error {
 				if changed("url") || changed("header") || changed("retries") || changed("timeout") {
-					cur, err := getHook(cmd, api, id)
+					// The config is replaced whole, so the flags apply to the
+					// stored one. A concurrent config change between this read
+					// and the update is replaced, as by a PATCH of config.
+					cur, err := api.get(cmd, id)
 					if err != nil {
 						return err
 					}
-					if body["config"], err = f.configBody(cmd, cur.Config); err != nil {
+					if in.Config, err = f.config(cmd, cur.Config); err != nil {
 						return err
 					}
 				}
-				if len(body) == 0 {
+				if in.Events == nil && in.Name == nil && in.Enabled == nil && in.Config == nil {
 					return errors.New("nothing to change: give --url, --events, --name, --header, --retries, --timeout or --disabled")
 				}
-				var h hookView
-				if err := api.do(cmd, http.MethodPatch, hookPath(id), body, &h); err != nil {
-					return fmt.Errorf("update hook %s: %w", id, err)
+				updated, err := api.svc.UpdateHook(cmd.Context(), id, in)
+				if err != nil {
+					return fmt.Errorf("update hook %s: %w", id, api.explain(err, id))
 				}
+				h := management.ToJSON(updated, cliNow())
 				h.SigningKey = ""
 				return printResult(cmd, f.asJSON, h, func(w io.Writer) error {
 					fmt.Fprintf(w, "Updated hook %s.\n", h.ID)
@@ -249,16 +257,16 @@ func newHooksUpdateCmd(env *hooksEnv) *cobra.Command {
 	return cmd
 }
 
-// newHookActionCmd builds delete, enable and disable: one request on the hook
+// newHookActionCmd builds delete, enable and disable: one call on the hook
 // named by the argument, then "<done> hook ID.".
-func newHookActionCmd(env *hooksEnv, use, short, method string, body any, done string) *cobra.Command {
+func newHookActionCmd(env *hooksEnv, use, short, done string, action func(ctx context.Context, s *management.Service, id string) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: env.runE(0, func(cmd *cobra.Command, args []string, api *hookAPI) error {
-			if err := api.do(cmd, method, hookPath(args[0]), body, nil); err != nil {
-				return err
+			if err := action(cmd.Context(), api.svc, args[0]); err != nil {
+				return api.explain(err, args[0])
 			}
 			_, err := fmt.Fprintf(cmd.OutOrStdout(), "%s hook %s.\n", done, args[0])
 			return err
@@ -278,14 +286,15 @@ Webhooks receivers keep verifying until they switch; logto-signature-sha-256 use
 the new key at once. --grace 0s drops the old key immediately, as Logto does.`,
 		Args: cobra.ExactArgs(1),
 		RunE: env.runE(0, func(cmd *cobra.Command, args []string, api *hookAPI) error {
-			body := map[string]any{}
+			var g *time.Duration
 			if cmd.Flags().Changed("grace") {
-				body["grace"] = grace.String()
+				g = &grace
 			}
-			var h hookView
-			if err := api.do(cmd, http.MethodPatch, hookPath(args[0])+"/signing-key", body, &h); err != nil {
-				return fmt.Errorf("rotate signing key: %w", err)
+			rotated, err := api.svc.RotateKey(cmd.Context(), args[0], g)
+			if err != nil {
+				return fmt.Errorf("rotate signing key: %w", api.explain(err, args[0]))
 			}
+			h := management.ToJSON(rotated, cliNow())
 			return printResult(cmd, asJSON, h, func(w io.Writer) error { return printRotated(w, h) })
 		}),
 	}
@@ -303,7 +312,7 @@ func newHooksTestCmd(env *hooksEnv) *cobra.Command {
 hook's URL with its headers and signatures, from this machine, and reports the answer.
 It is neither queued nor retried nor logged, and works for disabled hooks.`,
 		Args: cobra.ExactArgs(1),
-		RunE: env.hookE(0, func(cmd *cobra.Command, api *hookAPI, h hookView) error {
+		RunE: env.hookE(0, func(cmd *cobra.Command, api *hookAPI, h management.HookJSON) error {
 			e := webhook.PostRegister
 			if len(h.Events) > 0 {
 				e = webhook.Event(h.Events[0])
@@ -314,13 +323,9 @@ It is neither queued nor retried nor logged, and works for disabled hooks.`,
 					return fmt.Errorf("--event: %w", err)
 				}
 			}
-			config := map[string]any{"url": h.Config.URL}
-			if len(h.Config.Headers) > 0 {
-				config["headers"] = h.Config.Headers
-			}
-			body := map[string]any{"events": []webhook.Event{e}, "config": config}
-			if err := api.do(cmd, http.MethodPost, hookPath(h.ID)+"/test", body, nil); err != nil {
-				return fmt.Errorf("test hook %s: %w", h.ID, err)
+			config := management.HookConfig{URL: h.Config.URL, Headers: h.Config.Headers}
+			if err := api.svc.TestHook(cmd.Context(), h.ID, []webhook.Event{e}, config); err != nil {
+				return fmt.Errorf("test hook %s: %w", h.ID, api.explain(err, h.ID))
 			}
 			_, err := fmt.Fprintf(cmd.OutOrStdout(), "Sent a signed %s test payload to %s: the endpoint answered 2xx.\n", e, h.Config.URL)
 			return err
@@ -336,7 +341,7 @@ func newHooksStatsCmd(env *hooksEnv) *cobra.Command {
 		Use:   "stats ID",
 		Short: "Show a hook's delivery attempts and successes of the last 24 h",
 		Args:  cobra.ExactArgs(1),
-		RunE: env.hookE(needLog, func(cmd *cobra.Command, _ *hookAPI, h hookView) error {
+		RunE: env.hookE(needLog, func(cmd *cobra.Command, _ *hookAPI, h management.HookJSON) error {
 			s := webhook.Stats{}
 			if h.ExecutionStats != nil {
 				s = *h.ExecutionStats

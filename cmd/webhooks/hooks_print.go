@@ -8,13 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logto-webhooks/webhooks/shared/management"
 	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
 // printHook prints one hook as aligned fields; showKey adds the signing key and
 // its Standard Webhooks secret.
-func printHook(w io.Writer, h hookView, showKey bool) error {
+func printHook(w io.Writer, h management.HookJSON, showKey bool) error {
 	tw := newTable(w)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("ID", h.ID)
@@ -63,7 +64,7 @@ func printHook(w io.Writer, h hookView, showKey bool) error {
 
 // printHookList prints hooks as a table, or how to create one when there are
 // none in where.
-func printHookList(w io.Writer, hooks []hookView, where string) error {
+func printHookList(w io.Writer, hooks []management.HookJSON, where string) error {
 	if len(hooks) == 0 {
 		_, err := fmt.Fprintf(w, "No hooks in %s. Create one with: webhooks hooks create --url URL --events User.Created\n", where)
 		return err
@@ -86,7 +87,7 @@ func printHookList(w io.Writer, hooks []hookView, where string) error {
 
 // printRotated prints a hook's new signing key and how long its previous key
 // still signs.
-func printRotated(w io.Writer, h hookView) error {
+func printRotated(w io.Writer, h management.HookJSON) error {
 	fmt.Fprintf(w, "New signing key of hook %s: %s\nStandard Webhooks secret: %s\n", h.ID, h.SigningKey, signature.Secret(h.SigningKey))
 	if h.PreviousKeyExpiresAt > 0 {
 		fmt.Fprintf(w, "The previous key also signs webhook-signature until %s.\n", formatMillis(h.PreviousKeyExpiresAt))
@@ -97,14 +98,18 @@ func printRotated(w io.Writer, h hookView) error {
 }
 
 // eventsText shows a hook's events; short shortens long lists for tables.
-func eventsText(events []string, short bool) string {
+func eventsText(events []webhook.Event, short bool) string {
 	if len(events) == len(webhook.Catalog()) {
 		return fmt.Sprintf("all %d events", len(events))
 	}
 	if short && len(events) > 2 {
 		return fmt.Sprintf("%s,%s +%d", events[0], events[1], len(events)-2)
 	}
-	return strings.Join(events, ",")
+	names := make([]string, len(events))
+	for i, e := range events {
+		names[i] = string(e)
+	}
+	return strings.Join(names, ",")
 }
 
 func statsText(s webhook.Stats) string {

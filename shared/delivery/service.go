@@ -11,7 +11,6 @@ import (
 
 	"github.com/logto-webhooks/webhooks/shared/hookcache"
 	"github.com/logto-webhooks/webhooks/shared/metrics"
-	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -183,12 +182,7 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 		return Outcome{Action: Defer, Delay: adm.wait}
 	}
 	body := job.Body()
-	header := make(http.Header, len(hook.Headers)+4)
-	for k, v := range hook.Headers {
-		header.Set(k, v)
-	}
-	signature.Sign(header, hook.SigningKeys(now), job.DeliveryID, now, body)
-	resp, postErr := s.cfg.Poster.Post(ctx, Request{URL: hook.URL, Header: header, Body: body, Timeout: timeout})
+	resp, postErr := Attempt(ctx, s.cfg.Poster, &hook, job.DeliveryID, body, now, s.cfg.Timeout)
 
 	entry := webhook.LogEntry{
 		HookID: job.HookID, DeliveryID: job.DeliveryID, EventID: job.EventID, Event: job.Event,

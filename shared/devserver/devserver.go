@@ -20,14 +20,16 @@ import (
 
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/embedded"
+	"github.com/logto-webhooks/webhooks/shared/hookcache"
 	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/management"
 )
 
 // Defaults of Config's zero values.
 const (
-	// DefaultAddr listens on loopback only: the management API has no
-	// authentication, so it must not be reachable from the network by default.
+	// DefaultAddr listens on loopback only: without an access token the
+	// management API (which shows signing keys) and ingest (which gets events
+	// signed) are open to whoever reaches the port.
 	DefaultAddr = "127.0.0.1:3000"
 	// DefaultDBPath is relative to the working directory, so each checkout has
 	// its own hooks and queue.
@@ -35,7 +37,9 @@ const (
 	// DefaultWorkers bounds the deliveries in flight.
 	DefaultWorkers = 10
 	// DefaultHookCacheTTL is short because hooks edited by the CLI (another
-	// process) should take effect at once; reading SQLite is cheap.
+	// process) should take effect at once; reading SQLite is cheap. Edits made
+	// through the server's own /hooks apply to the very next event whatever
+	// the TTL (hookcache.Watched).
 	DefaultHookCacheTTL = time.Second
 	// ShutdownTimeout bounds how long Run waits for ingest requests in progress.
 	ShutdownTimeout = 10 * time.Second
@@ -44,8 +48,16 @@ const (
 // Config configures a Server. Every zero value selects a default.
 type Config struct {
 	// Addr is the listen address of the ingest and management endpoints
-	// (default DefaultAddr; "127.0.0.1:0" picks a free port).
+	// (default DefaultAddr; "127.0.0.1:0" picks a free port). An address that
+	// is not loopback needs ListenAny and AccessToken.
 	Addr string
+	// ListenAny allows a non-loopback Addr ("0.0.0.0:3000", ":3000"). It is an
+	// explicit choice because anyone who reaches the port could read every
+	// signing key and get forged events signed, so it requires AccessToken.
+	ListenAny bool
+	// AccessToken, when set, must be sent as "Authorization: Bearer TOKEN" by
+	// every ingest and management request (GET /healthz excepted).
+	AccessToken string
 	// DBPath is the SQLite file (default DefaultDBPath).
 	DBPath string
 	// Schedule is the retry schedule (default delivery.DefaultSchedule). The
@@ -103,7 +115,7 @@ type Server struct {
 // Open opens the database, binds the listener and, with Demo, starts the demo
 // receiver and saves its hook. Nothing is served or delivered until Run. On
 // error everything opened is closed again.
-func Open(cfg Config) (s *Server, err error) {
+func Open(cfg Config) (_ *Server, err error) {
 	cfg.Addr = cmp.Or(cfg.Addr, DefaultAddr)
 	cfg.DBPath = cmp.Or(cfg.DBPath, DefaultDBPath)
 	if len(cfg.Schedule) == 0 {
@@ -114,11 +126,15 @@ func Open(cfg Config) (s *Server, err error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if err := checkExposure(cfg.Addr, cfg.ListenAny, cfg.AccessToken); err != nil {
+		return nil, err
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s = &Server{Schedule: cfg.Schedule, Workers: cfg.Workers, cfg: cfg, log: log}
+	// s stays set when Open fails, so the closers below can use it.
+	s := &Server{Schedule: cfg.Schedule, Workers: cfg.Workers, cfg: cfg, log: log}
 	var closers []func()
 	defer func() {
 		if err != nil {
@@ -156,14 +172,17 @@ func Open(cfg Config) (s *Server, err error) {
 
 	s.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return nil, listenError(cfg.Addr, err)
 	}
 	closers = append(closers, func() { _ = s.listener.Close() })
 	s.URL = "http://" + s.listener.Addr().String()
 
+	// One store for all three services, counting its writes, so that their
+	// hook caches see a change made through /hooks at once.
+	hooks := hookcache.Watch(s.DB)
 	sender := delivery.NewSender(delivery.SenderConfig{Policy: policy})
 	svc := delivery.NewService(delivery.Config{
-		Hooks:        s.DB,
+		Hooks:        hooks,
 		Poster:       sender,
 		Log:          s.DB,
 		Schedule:     cfg.Schedule,
@@ -173,17 +192,17 @@ func Open(cfg Config) (s *Server, err error) {
 		Logger:       log,
 	})
 	s.worker = &delivery.Worker{Service: svc, Queue: s.DB, Concurrency: cfg.Workers, Logger: log}
-	in := ingest.New(ingest.Config{Hooks: s.DB, Queue: s.DB, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log})
-	mgmt := management.New(management.Config{
-		Hooks:    s.DB,
+	in := ingest.New(ingest.Config{Hooks: hooks, Queue: s.DB, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log})
+	mgmt := management.NewHandler(management.NewService(management.Config{
+		Hooks:    hooks,
 		Log:      s.DB,
 		Now:      cfg.Now,
-		CheckURL: CheckURL(policy, "start webhooks dev with --allow-private"),
-		SendTest: SendTest(sender, cfg.Now),
+		CheckURL: management.CheckDestination(policy, "start webhooks dev with --allow-private"),
+		Poster:   sender,
 		Logger:   log,
-	})
+	}))
 	s.http = &http.Server{
-		Handler:           routes(in, mgmt),
+		Handler:           routes(in, mgmt, cfg.AccessToken),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -192,10 +211,11 @@ func Open(cfg Config) (s *Server, err error) {
 
 // routes serves POST /events, the management API under /hooks and /api/hooks,
 // and GET /healthz; anything else is a JSON 404 naming the routes.
-func routes(in, mgmt http.Handler) http.Handler {
+func routes(in, mgmt http.Handler, token string) http.Handler {
 	mux := http.NewServeMux()
 	// Bounded in-flight requests: a flood gets 429s, not unbounded memory.
-	mux.Handle("/events", ingest.Limit(in, ingest.LimitConfig{}))
+	mux.Handle("/events", requireToken(token, ingest.Limit(in, ingest.LimitConfig{})))
+	mgmt = requireToken(token, mgmt)
 	for _, p := range []string{"/hooks", "/hooks/", "/api/hooks", "/api/hooks/"} {
 		mux.Handle(p, mgmt)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,19 +79,47 @@ func (s *HookStore) GetHook(ctx context.Context, id string) (webhook.Hook, error
 	return h, nil
 }
 
-// PutHook writes h, replacing every attribute of an existing item.
+// PutHook writes h with Version h.Version+1, replacing every attribute, in one
+// PutItem conditional on the stored version: a hook created (nothing stored, or
+// a hand-written item without a version) for version 0, the same version
+// otherwise. A failed condition returns the old item, which tells a conflict
+// from a hook deleted in between without a second read.
 func (s *HookStore) PutHook(ctx context.Context, h webhook.Hook) error {
 	if h.ID == "" {
 		return fmt.Errorf("put hook: %w", &webhook.FieldError{Record: -1, Field: "id", Reason: "is required"})
 	}
+	read := h.Version
+	h.Version++
 	item, err := attributevalue.MarshalMap(h)
 	if err != nil {
 		return fmt.Errorf("put hook %s: encode: %w", h.ID, err)
 	}
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item}); err != nil {
+	cond, names := "#v = :v", map[string]string{"#v": "version"}
+	if read == 0 {
+		cond, names["#id"] = "attribute_not_exists(#id) OR attribute_not_exists(#v) OR #v = :v", "id"
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           &s.table,
+		Item:                                item,
+		ConditionExpression:                 &cond,
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": number(read)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if ccf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
+		if len(ccf.Item) == 0 {
+			return fmt.Errorf("put hook %s at version %d: %w", h.ID, read, webhook.ErrNotFound)
+		}
+		return fmt.Errorf("put hook %s at version %d: %w", h.ID, read, webhook.ErrConflict)
+	}
+	if err != nil {
 		return fmt.Errorf("put hook %s: %w", h.ID, err)
 	}
 	return nil
+}
+
+func number(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
 // DeleteHook deletes the hook, or returns an error wrapping webhook.ErrNotFound.
@@ -108,16 +137,18 @@ func (s *HookStore) DeleteHook(ctx context.Context, id string) error {
 }
 
 // SetEnabled updates enabled, disabledReason (removed when reason is "") and
-// updatedAt in one conditional UpdateItem, so concurrent edits of other fields are
-// not lost and an unknown id is not created.
+// updatedAt and adds 1 to version in one conditional UpdateItem, so concurrent
+// edits of other fields are not lost, an edit based on the old version
+// conflicts, and an unknown id is not created. ADD counts a missing version as 0.
 func (s *HookStore) SetEnabled(ctx context.Context, id string, enabled bool, reason string) error {
-	update := "SET #e = :e, #u = :u REMOVE #r"
+	update := "SET #e = :e, #u = :u ADD #v :one REMOVE #r"
 	values := map[string]types.AttributeValue{
-		":e": &types.AttributeValueMemberBOOL{Value: enabled},
-		":u": &types.AttributeValueMemberN{Value: fmt.Sprint(s.now().UnixMilli())},
+		":e":   &types.AttributeValueMemberBOOL{Value: enabled},
+		":u":   number(s.now().UnixMilli()),
+		":one": number(1),
 	}
 	if reason != "" {
-		update = "SET #e = :e, #u = :u, #r = :r"
+		update = "SET #e = :e, #u = :u, #r = :r ADD #v :one"
 		values[":r"] = &types.AttributeValueMemberS{Value: reason}
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -126,7 +157,7 @@ func (s *HookStore) SetEnabled(ctx context.Context, id string, enabled bool, rea
 		UpdateExpression:    &update,
 		ConditionExpression: aws.String("attribute_exists(#id)"),
 		ExpressionAttributeNames: map[string]string{
-			"#id": "id", "#e": "enabled", "#u": "updatedAt", "#r": "disabledReason",
+			"#id": "id", "#e": "enabled", "#u": "updatedAt", "#r": "disabledReason", "#v": "version",
 		},
 		ExpressionAttributeValues: values,
 	})
@@ -136,31 +167,33 @@ func (s *HookStore) SetEnabled(ctx context.Context, id string, enabled bool, rea
 	return nil
 }
 
-// SetFailingSince sets failingSince (since > 0) only where the item has none, in
-// one conditional UpdateItem, so concurrent deliveries cannot move the first
-// failure's time; since == 0 removes it. A failed condition returns the old item,
-// which tells "already failing" (not an error) from "no such hook" (ErrNotFound)
-// without a second read.
+// SetFailingSince sets failingSince (since > 0) only where the item has none, or
+// removes it (since == 0) only where it has one, adding 1 to version, in one
+// conditional UpdateItem: concurrent deliveries cannot move the first failure's
+// time, and a no-op (the usual clear after a success) bumps no version. A failed
+// condition returns the old item, which tells "nothing to change" (not an error)
+// from "no such hook" (ErrNotFound) without a second read.
 func (s *HookStore) SetFailingSince(ctx context.Context, id string, since int64) error {
 	if since < 0 {
 		return fmt.Errorf("set hook %s failing since %d: negative time", id, since)
 	}
 	in := &dynamodb.UpdateItemInput{
-		TableName:                &s.table,
-		Key:                      hookKey(id),
-		UpdateExpression:         aws.String("REMOVE #f"),
-		ConditionExpression:      aws.String("attribute_exists(#id)"),
-		ExpressionAttributeNames: map[string]string{"#id": "id", "#f": "failingSince"},
+		TableName:                           &s.table,
+		Key:                                 hookKey(id),
+		UpdateExpression:                    aws.String("REMOVE #f ADD #v :one"),
+		ConditionExpression:                 aws.String("attribute_exists(#id) AND attribute_exists(#f)"),
+		ExpressionAttributeNames:            map[string]string{"#id": "id", "#f": "failingSince", "#v": "version"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":one": number(1)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	if since > 0 {
-		in.UpdateExpression = aws.String("SET #f = :f")
+		in.UpdateExpression = aws.String("SET #f = :f ADD #v :one")
 		in.ConditionExpression = aws.String("attribute_exists(#id) AND attribute_not_exists(#f)")
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{":f": &types.AttributeValueMemberN{Value: fmt.Sprint(since)}}
-		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+		in.ExpressionAttributeValues[":f"] = number(since)
 	}
 	_, err := s.db.UpdateItem(ctx, in)
-	if ccf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok && since > 0 && len(ccf.Item) > 0 {
-		return nil // the hook exists and is already failing: the first failure wins
+	if ccf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok && len(ccf.Item) > 0 {
+		return nil // the hook exists and already is as asked: the first failure wins
 	}
 	if err != nil {
 		return fmt.Errorf("set hook %s failing since %d: %w", id, since, notFound(err))

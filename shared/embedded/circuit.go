@@ -8,8 +8,9 @@ import (
 )
 
 // SetCircuit sets CircuitOpenUntil and CircuitReason ("" when closing) and
-// nothing else, reading and writing in one transaction under SQLite's write
-// lock like SetEnabled. Writing the same state again costs no write.
+// increments Version, nothing else, reading and writing in one transaction
+// under SQLite's write lock like SetEnabled. Writing the same state again costs
+// no write.
 func (d *DB) SetCircuit(ctx context.Context, id string, openUntil int64, reason string) error {
 	if openUntil < 0 {
 		return fmt.Errorf("set hook %s circuit until %d: negative time", id, openUntil)

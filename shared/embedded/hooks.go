@@ -46,25 +46,56 @@ func (d *DB) GetHook(ctx context.Context, id string) (webhook.Hook, error) {
 	return h, nil
 }
 
-// PutHook creates or replaces the hook with h.ID.
+// PutHook creates h, or replaces the stored hook if it still has h.Version,
+// storing Version h.Version+1. The version check is the write's own WHERE
+// clause, so it holds whoever else writes the file (a CLI beside webhooks dev).
 func (d *DB) PutHook(ctx context.Context, h webhook.Hook) error {
 	if h.ID == "" {
 		return errors.New("put hook: empty id")
 	}
+	read := h.Version
+	h.Version++
 	doc, err := json.Marshal(h)
 	if err != nil {
 		return fmt.Errorf("put hook %s: %w", h.ID, err)
 	}
 	err = d.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `insert into hooks (id, created_at, doc) values (?, ?, ?)
-			on conflict (id) do update set created_at = excluded.created_at, doc = excluded.doc`,
-			h.ID, h.CreatedAt, string(doc))
-		return err
+		var res sql.Result
+		var err error
+		if read == 0 {
+			res, err = tx.ExecContext(ctx, `insert into hooks (id, created_at, doc) values (?, ?, ?)
+				on conflict (id) do update set created_at = excluded.created_at, doc = excluded.doc
+				where `+versionIs, h.ID, h.CreatedAt, string(doc), read)
+		} else {
+			res, err = tx.ExecContext(ctx, `update hooks set created_at = ?, doc = ? where id = ? and `+versionIs,
+				h.CreatedAt, string(doc), h.ID, read)
+		}
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		return staleWrite(ctx, tx, h.ID, read)
 	})
 	if err != nil {
 		return fmt.Errorf("put hook %s: %w", h.ID, err)
 	}
 	return nil
+}
+
+// versionIs is the condition of a versioned write; a document without a
+// version (written before versions existed) is version 0.
+const versionIs = `coalesce(json_extract(hooks.doc, '$.version'), 0) = ?`
+
+// staleWrite explains a versioned write that matched no row: the hook is gone
+// (ErrNotFound) or has another version (ErrConflict).
+func staleWrite(ctx context.Context, q querier, id string, read int64) error {
+	h, err := getHook(ctx, q, id)
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("at version %d (stored: %d): %w", read, h.Version, webhook.ErrConflict)
 }
 
 // DeleteHook removes the hook, or returns an error wrapping webhook.ErrNotFound.
@@ -124,15 +155,18 @@ func (d *DB) SetFailingSince(ctx context.Context, id string, since int64) error 
 	return nil
 }
 
-// updateHook applies change to the stored hook and writes it back if change
-// returns true. Read and write share one transaction under the write lock, so
-// concurrent updates of different fields do not overwrite each other.
+// updateHook applies change to the stored hook and writes it back, with the
+// version incremented, if change returns true. Read and write share one
+// transaction under the write lock, so concurrent updates of different fields do
+// not overwrite each other, and the new version makes every PutHook based on
+// the old one conflict.
 func (d *DB) updateHook(ctx context.Context, id string, change func(*webhook.Hook) bool) error {
 	return d.write(ctx, func(tx *sql.Tx) error {
 		h, err := getHook(ctx, tx, id)
 		if err != nil || !change(&h) {
 			return err
 		}
+		h.Version++
 		doc, err := json.Marshal(h)
 		if err != nil {
 			return err

@@ -29,10 +29,14 @@ type Cache struct {
 	store Store
 	ttl   time.Duration
 	now   func() time.Time
+	// changes counts the store's writes when it can (Watched); a read made
+	// before the current count is stale whatever its age. Nil: the TTL only.
+	changes func() uint64
 
 	mu      sync.Mutex
 	list    []webhook.Hook
 	listAt  time.Time
+	listGen uint64
 	listMu  sync.Mutex // serialises list refreshes
 	byID    map[string]entry
 	fetchMu map[string]*sync.Mutex
@@ -42,14 +46,30 @@ type entry struct {
 	hook  webhook.Hook
 	found bool
 	at    time.Time
+	gen   uint64 // changes() before the read
 }
+
+// changesCounter is implemented by stores that count their writes (Watched).
+type changesCounter interface{ Changes() uint64 }
 
 // New returns a cache over store. ttl <= 0 uses DefaultTTL.
 func New(store Store, ttl time.Duration) *Cache {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Cache{store: store, ttl: ttl, now: time.Now, byID: map[string]entry{}, fetchMu: map[string]*sync.Mutex{}}
+	c := &Cache{store: store, ttl: ttl, now: time.Now, byID: map[string]entry{}, fetchMu: map[string]*sync.Mutex{}}
+	if cc, ok := store.(changesCounter); ok {
+		c.changes = cc.Changes
+	}
+	return c
+}
+
+// gen is the store's write count, 0 when it does not count.
+func (c *Cache) gen() uint64 {
+	if c.changes == nil {
+		return 0
+	}
+	return c.changes()
 }
 
 // SetClock replaces the clock; for tests.
@@ -65,12 +85,13 @@ func (c *Cache) List(ctx context.Context) ([]webhook.Hook, error) {
 	if hooks, ok := c.freshList(); ok {
 		return hooks, nil
 	}
+	gen := c.gen() // before the read: a write racing it makes the result stale
 	hooks, err := c.store.ListHooks(ctx)
 	if err != nil {
 		return nil, err // the store names the operation and the table
 	}
 	c.mu.Lock()
-	c.list, c.listAt = hooks, c.now()
+	c.list, c.listAt, c.listGen = hooks, c.now(), gen
 	c.mu.Unlock()
 	return hooks, nil
 }
@@ -78,7 +99,7 @@ func (c *Cache) List(ctx context.Context) ([]webhook.Hook, error) {
 func (c *Cache) freshList() ([]webhook.Hook, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.listAt.IsZero() && c.now().Sub(c.listAt) < c.ttl {
+	if !c.listAt.IsZero() && c.now().Sub(c.listAt) < c.ttl && c.listGen == c.gen() {
 		return c.list, true
 	}
 	return nil, false
@@ -101,12 +122,13 @@ func (c *Cache) Get(ctx context.Context, id string) (webhook.Hook, error) {
 	if e, ok := c.freshEntry(id); ok {
 		return e.result(id)
 	}
+	gen := c.gen()
 	h, err := c.store.GetHook(ctx, id)
 	found := err == nil
 	if err != nil && !errors.Is(err, webhook.ErrNotFound) {
 		return webhook.Hook{}, err // the store names the operation and the hook
 	}
-	e := entry{hook: h, found: found, at: c.now()}
+	e := entry{hook: h, found: found, at: c.now(), gen: gen}
 	c.mu.Lock()
 	c.byID[id] = e
 	c.mu.Unlock()
@@ -126,7 +148,7 @@ func (c *Cache) freshEntry(id string) (entry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.byID[id]
-	return e, ok && c.now().Sub(e.at) < c.ttl
+	return e, ok && c.now().Sub(e.at) < c.ttl && e.gen == c.gen()
 }
 
 func (e entry) result(id string) (webhook.Hook, error) {

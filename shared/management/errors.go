@@ -1,28 +1,71 @@
 package management
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
-// apiError is an error the client may see: Logto's {code, message, data?} body with
-// its HTTP status. Anything else reaching writeError is internal and shown as
-// "internal error".
-type apiError struct {
-	Status  int    `json:"-"`
+// Kinds of Error, for errors.Is. A front end picks its answer by kind (the HTTP
+// API a status, the CLI a message) and shows Error.Message.
+var (
+	// ErrInvalid: the input is wrong; Error.Field names the field at fault.
+	ErrInvalid = errors.New("invalid input")
+	// ErrNotFound: no hook has the id.
+	ErrNotFound = webhook.ErrNotFound
+	// ErrConflict: the hook kept changing under a read-modify-write, which gave
+	// up after retrying. Nothing was written; the caller may simply try again.
+	ErrConflict = webhook.ErrConflict
+	// ErrTestFailed: a test send got no response or a non-2xx one.
+	ErrTestFailed = errors.New("test send failed")
+	// ErrUnavailable: this Service was built without what the call needs.
+	ErrUnavailable = errors.New("not available")
+
+	// Kinds only the HTTP API produces.
+	errMethod   = errors.New("method not allowed")
+	errTooLarge = errors.New("request body too large")
+)
+
+// Error is a failure the user may see: Logto's {code, message, data?} with the
+// kind that says what went wrong. Any other error from the Service is internal
+// (a store failed) and should be shown as such, its detail logged.
+type Error struct {
+	Kind    error  `json:"-"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	Data    any    `json:"data,omitempty"`
+	// Field is the input field at fault as the API names it ("config.url"), or "".
+	Field string `json:"-"`
+	Data  any    `json:"data,omitempty"`
 }
 
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap returns the kind, so errors.Is(err, management.ErrConflict) works.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// status is the HTTP status of each kind.
+func (e *Error) status() int {
+	for kind, status := range map[error]int{
+		ErrInvalid:     http.StatusBadRequest,
+		ErrNotFound:    http.StatusNotFound,
+		ErrConflict:    http.StatusConflict,
+		ErrTestFailed:  http.StatusUnprocessableEntity,
+		ErrUnavailable: http.StatusNotImplemented,
+		errMethod:      http.StatusMethodNotAllowed,
+		errTooLarge:    http.StatusRequestEntityTooLarge,
+	} {
+		if e.Kind == kind {
+			return status
+		}
+	}
+	return http.StatusInternalServerError
+}
 
 // invalid is Logto's guard.invalid_input for one field; data names the field so
 // clients can highlight it without parsing the message.
-func invalid(field, reason string) *apiError {
+func invalid(field, reason string) *Error {
 	msg := reason
 	if field != "" {
 		msg = field + ": " + reason
@@ -31,44 +74,25 @@ func invalid(field, reason string) *apiError {
 	if field != "" {
 		data = map[string]string{"field": field}
 	}
-	return &apiError{Status: http.StatusBadRequest, Code: "guard.invalid_input", Message: msg, Data: data}
+	return &Error{Kind: ErrInvalid, Code: "guard.invalid_input", Message: msg, Field: field, Data: data}
 }
 
-func notExistsWithID(id string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: "entity.not_exists_with_id",
+func notExistsWithID(id string) *Error {
+	return &Error{Kind: ErrNotFound, Code: "entity.not_exists_with_id",
 		Message: "The hook with ID " + strconv.Quote(id) + " does not exist."}
 }
 
-func notExists() *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: "entity.not_exists", Message: "The hook does not exist."}
+func notExists() *Error {
+	return &Error{Kind: ErrNotFound, Code: "entity.not_exists", Message: "The hook does not exist."}
 }
 
-func notFound() *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: "entity.not_found", Message: "The resource does not exist."}
+func notFound() *Error {
+	return &Error{Kind: ErrNotFound, Code: "entity.not_found", Message: "The resource does not exist."}
 }
 
-// writeJSON writes v without HTML escaping, as Logto's JSON.stringify does, so URLs
-// with & in them read back unchanged.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		http.Error(w, `{"code":"internal_error","message":"internal error"}`, http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
-}
-
-func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		writeJSON(w, ae.Status, ae)
-		return
-	}
-	h.log.ErrorContext(r.Context(), "management api: internal error",
-		"method", r.Method, "path", r.URL.Path, "err", err)
-	writeJSON(w, http.StatusInternalServerError, &apiError{Code: "internal_error", Message: "internal error"})
+// conflict is the answer when a read-modify-write still conflicted after its
+// retries: the hook was being changed continuously by others.
+func conflict(id string) *Error {
+	return &Error{Kind: ErrConflict, Code: "hook.conflict",
+		Message: "The hook with ID " + strconv.Quote(id) + " changed while this change was applied; nothing was changed. Read it again and retry."}
 }

@@ -41,6 +41,7 @@ func FuzzManagementInput(f *testing.F) {
 	seed := webhook.Hook{ID: "h1", Events: []webhook.Event{webhook.UserCreated}, URL: "https://example.com",
 		SigningKey: "k", Enabled: true}
 	f.Fuzz(func(t *testing.T, body string) {
+		_ = store.DeleteHook(context.Background(), seed.ID) // a fresh seed for each input
 		if err := store.PutHook(context.Background(), seed); err != nil {
 			t.Fatal(err)
 		}

@@ -10,45 +10,50 @@ import (
 // Logto's OSS default tenant is called "default".
 const TenantID = "default"
 
-// hookJSON is Logto's Hook in its key order, plus two extras that only appear when
+// HookJSON is Logto's Hook in its key order, plus two extras that only appear when
 // they say something: previousKeyExpiresAt (the rotated-out key signs until then;
 // the key itself is never returned) and disabledReason (why the service, not a
-// user, disabled the hook).
-type hookJSON struct {
-	TenantID             string          `json:"tenantId"`
-	ID                   string          `json:"id"`
-	Name                 string          `json:"name"`
-	Event                *webhook.Event  `json:"event"`
-	Events               []webhook.Event `json:"events"`
-	Config               configJSON      `json:"config"`
-	SigningKey           string          `json:"signingKey"`
-	Enabled              bool            `json:"enabled"`
-	CreatedAt            int64           `json:"createdAt"`
-	PreviousKeyExpiresAt int64           `json:"previousKeyExpiresAt,omitempty"`
-	DisabledReason       string          `json:"disabledReason,omitempty"`
-	ExecutionStats       *webhook.Stats  `json:"executionStats,omitempty"`
+// user, disabled the hook). It is the one JSON shape of a hook: the HTTP API
+// answers it and the CLI prints it, so a new hook field is added here once.
+type HookJSON struct {
+	TenantID string          `json:"tenantId"`
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Event    *webhook.Event  `json:"event"`
+	Events   []webhook.Event `json:"events"`
+	Config   ConfigJSON      `json:"config"`
+	// SigningKey is always set by the API; front ends that must not show it
+	// (the CLI's list) clear it, which drops the member.
+	SigningKey           string         `json:"signingKey,omitempty"`
+	Enabled              bool           `json:"enabled"`
+	CreatedAt            int64          `json:"createdAt"`
+	PreviousKeyExpiresAt int64          `json:"previousKeyExpiresAt,omitempty"`
+	DisabledReason       string         `json:"disabledReason,omitempty"`
+	ExecutionStats       *webhook.Stats `json:"executionStats,omitempty"`
 }
 
-// configJSON is Logto's HookConfig plus timeoutMs, our per-hook delivery timeout.
+// ConfigJSON is Logto's HookConfig plus timeoutMs, our per-hook delivery timeout.
 // Retries counts retries of our schedule (0-20), not Logto's in-process 0-3.
-type configJSON struct {
+type ConfigJSON struct {
 	URL       string            `json:"url"`
 	Headers   map[string]string `json:"headers,omitempty"`
 	Retries   *int              `json:"retries,omitempty"`
 	TimeoutMs int64             `json:"timeoutMs,omitempty"`
 }
 
-func toJSON(h webhook.Hook, now time.Time) hookJSON {
+// ToJSON returns h as the API shows it at now. event is the legacy single event
+// when the hook's events come from it, null otherwise.
+func ToJSON(h webhook.Hook, now time.Time) HookJSON {
 	events := h.Events
 	if events == nil {
 		events = []webhook.Event{}
 	}
-	out := hookJSON{
+	out := HookJSON{
 		TenantID: TenantID,
 		ID:       h.ID,
 		Name:     h.Name,
 		Events:   events,
-		Config: configJSON{
+		Config: ConfigJSON{
 			URL:       h.URL,
 			Headers:   h.Headers,
 			Retries:   h.Retries,
@@ -58,6 +63,10 @@ func toJSON(h webhook.Hook, now time.Time) hookJSON {
 		Enabled:        h.Enabled,
 		CreatedAt:      h.CreatedAt,
 		DisabledReason: h.DisabledReason,
+	}
+	if h.LegacyEvent != "" {
+		e := h.LegacyEvent
+		out.Event = &e
 	}
 	if h.PreviousSigningKey != "" && now.UnixMilli() < h.PreviousKeyExpiresAt {
 		out.PreviousKeyExpiresAt = h.PreviousKeyExpiresAt

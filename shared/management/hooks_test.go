@@ -91,7 +91,7 @@ func TestCreateHook(t *testing.T) {
 	retries := 2
 	want := webhook.Hook{ID: got.ID, Name: "crm", Events: got.Events, URL: "https://example.com/hook?a=1&b=2",
 		Headers: map[string]string{"X-Tenant": "t1"}, SigningKey: got.SigningKey, Enabled: true, Retries: &retries,
-		TimeoutMs: 5000, CreatedAt: t0.UnixMilli(), UpdatedAt: t0.UnixMilli()}
+		TimeoutMs: 5000, CreatedAt: t0.UnixMilli(), UpdatedAt: t0.UnixMilli(), Version: 1}
 	if !reflect.DeepEqual(stored, want) {
 		t.Errorf("stored = %+v, want %+v", stored, want)
 	}
@@ -370,7 +370,7 @@ func TestUpdateHook(t *testing.T) {
 		check func(t *testing.T, before, after webhook.Hook)
 	}{
 		{"EmptyBodyKeepsAll", ``, func(t *testing.T, before, after webhook.Hook) {
-			before.UpdatedAt = after.UpdatedAt
+			before.UpdatedAt, before.Version = after.UpdatedAt, before.Version+1
 			if !reflect.DeepEqual(before, after) {
 				t.Errorf("after = %+v, want %+v", after, before)
 			}

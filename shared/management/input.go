@@ -24,24 +24,6 @@ var ignoredHookFields = map[string]bool{
 	"executionStats": true, "previousKeyExpiresAt": true, "disabledReason": true,
 }
 
-// hookInput is a parsed POST or PATCH body; nil or false means absent.
-type hookInput struct {
-	name      *string
-	events    []webhook.Event
-	hasEvents bool
-	// event is the deprecated single event (nil when absent or null).
-	event   *webhook.Event
-	config  *configInput
-	enabled *bool
-}
-
-type configInput struct {
-	url       string
-	headers   map[string]string
-	retries   *int
-	timeoutMs int64
-}
-
 // readBody reads at most MaxBodyBytes. Content-Type is not checked: curl users
 // forget it and Logto's body parser would then see no body at all.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
@@ -49,7 +31,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Code: "request.body_too_large",
+		return nil, &Error{Kind: errTooLarge, Code: "request.body_too_large",
 			Message: fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes)}
 	case err != nil:
 		return nil, invalid("", "could not read the request body")
@@ -81,7 +63,41 @@ func parseObject(raw []byte, field string) (map[string]json.RawMessage, error) {
 		}
 		return nil, invalid(field, "must be an object")
 	}
+	if k, dup := duplicateKey(raw); dup {
+		prefix := ""
+		if field != "" {
+			prefix = field + "."
+		}
+		return nil, invalid(prefix+k, "appears more than once; JSON decoders disagree on which one counts")
+	}
 	return m, nil
+}
+
+// duplicateKey returns the first member name that occurs twice in obj, a
+// valid JSON object. Only obj's own members count: nested objects are checked
+// when they are parsed.
+func duplicateKey(obj []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if _, err := dec.Token(); err != nil { // {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return k, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // readObject reads a body that must be a JSON object with only the allowed
@@ -211,7 +227,7 @@ func parseEvents(raw json.RawMessage, field string) ([]webhook.Event, error) {
 var configFields = map[string]bool{"url": true, "headers": true, "retries": true, "timeoutMs": true}
 
 // parseConfig checks the shape of a HookConfig; Hook.Validate checks the values.
-func parseConfig(raw json.RawMessage) (*configInput, error) {
+func parseConfig(raw json.RawMessage) (*HookConfig, error) {
 	m, err := parseObject(raw, "config")
 	if err != nil {
 		return nil, err
@@ -219,12 +235,12 @@ func parseConfig(raw json.RawMessage) (*configInput, error) {
 	if err := checkKeys(m, "config.", configFields, nil); err != nil {
 		return nil, err
 	}
-	var c configInput
+	var c HookConfig
 	rawURL, ok := m["url"]
 	if !ok {
 		return nil, invalid("config.url", "is required")
 	}
-	if c.url, err = parseString(rawURL, "config.url"); err != nil {
+	if c.URL, err = parseString(rawURL, "config.url"); err != nil {
 		return nil, err
 	}
 	if rawHeaders, ok := m["headers"]; ok {
@@ -232,9 +248,9 @@ func parseConfig(raw json.RawMessage) (*configInput, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.headers = make(map[string]string, len(hm))
+		c.Headers = make(map[string]string, len(hm))
 		for k, v := range hm {
-			if c.headers[k], err = parseString(v, "config.headers."+k); err != nil {
+			if c.Headers[k], err = parseString(v, "config.headers."+k); err != nil {
 				return nil, err
 			}
 		}
@@ -245,10 +261,10 @@ func parseConfig(raw json.RawMessage) (*configInput, error) {
 			return nil, err
 		}
 		retries := int(n)
-		c.retries = &retries
+		c.Retries = &retries
 	}
 	if rawTimeout, ok := m["timeoutMs"]; ok {
-		if c.timeoutMs, err = parseInt(rawTimeout, "config.timeoutMs", 0, webhook.MaxTimeout.Milliseconds()); err != nil {
+		if c.TimeoutMs, err = parseInt(rawTimeout, "config.timeoutMs", 0, webhook.MaxTimeout.Milliseconds()); err != nil {
 			return nil, err
 		}
 	}
@@ -258,18 +274,18 @@ func parseConfig(raw json.RawMessage) (*configInput, error) {
 var hookFields = map[string]bool{"name": true, "events": true, "event": true, "config": true, "enabled": true}
 
 // readHookInput reads and parses a POST or PATCH /hooks body.
-func readHookInput(w http.ResponseWriter, r *http.Request) (hookInput, error) {
+func readHookInput(w http.ResponseWriter, r *http.Request) (HookInput, error) {
 	body, err := readBody(w, r)
 	if err != nil {
-		return hookInput{}, err
+		return HookInput{}, err
 	}
 	return parseHookInput(body)
 }
 
 // parseHookInput checks a POST or PATCH /hooks body field by field. It checks
-// shapes and event names; the merged hook still goes through Hook.Validate.
-func parseHookInput(body []byte) (hookInput, error) {
-	var in hookInput
+// shapes and event names; the Service checks the merged hook.
+func parseHookInput(body []byte) (HookInput, error) {
+	var in HookInput
 	m, err := parseFields(body, hookFields, ignoredHookFields)
 	if err != nil {
 		return in, err
@@ -282,25 +298,26 @@ func parseHookInput(body []byte) (hookInput, error) {
 		if n := utf8.RuneCountInString(name); n < 1 || n > webhook.MaxHookNameLen {
 			return in, invalid("name", fmt.Sprintf("must be 1 to %d characters", webhook.MaxHookNameLen))
 		}
-		in.name = &name
+		in.Name = &name
 	}
 	if raw, ok := m["events"]; ok {
-		if in.events, err = parseEvents(raw, "events"); err != nil {
+		if in.Events, err = parseEvents(raw, "events"); err != nil {
 			return in, err
 		}
-		in.hasEvents = true
 	}
 	if raw, ok := m["event"]; ok {
-		if string(raw) != "null" {
+		if string(raw) == "null" {
+			in.ClearEvent = true
+		} else {
 			e, err := parseEvent(raw, "event")
 			if err != nil {
 				return in, err
 			}
-			in.event = &e
+			in.Event = &e
 		}
 	}
 	if raw, ok := m["config"]; ok {
-		if in.config, err = parseConfig(raw); err != nil {
+		if in.Config, err = parseConfig(raw); err != nil {
 			return in, err
 		}
 	}
@@ -309,33 +326,7 @@ func parseHookInput(body []byte) (hookInput, error) {
 		if err != nil {
 			return in, err
 		}
-		in.enabled = &b
+		in.Enabled = &b
 	}
 	return in, nil
-}
-
-// validateHook runs Hook.Validate and the destination check, naming fields as
-// the API spells them (config.url, not url).
-func (h *handler) validateHook(r *http.Request, hook *webhook.Hook, checkURL bool) error {
-	if err := hook.Validate(); err != nil {
-		var fe *webhook.FieldError
-		if !errors.As(err, &fe) {
-			return invalid("", err.Error())
-		}
-		field := fe.Field
-		switch field {
-		case "name", "events":
-		default:
-			if len(field) < 6 || field[:6] != "events" {
-				field = "config." + field
-			}
-		}
-		return invalid(field, fe.Reason)
-	}
-	if checkURL && h.cfg.CheckURL != nil {
-		if err := h.cfg.CheckURL(r.Context(), hook.URL); err != nil {
-			return invalid("config.url", err.Error())
-		}
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package management
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -44,7 +45,7 @@ func parsePagination(q url.Values, optional bool) (*pagination, error) {
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > p.max {
-			return nil, &apiError{Status: http.StatusBadRequest, Code: "guard.invalid_pagination",
+			return nil, &Error{Kind: ErrInvalid, Code: "guard.invalid_pagination", Field: p.name,
 				Message: fmt.Sprintf("%s must be an integer between 1 and %d", p.name, p.max),
 				Data:    map[string]string{"field": p.name}}
 		}
@@ -189,29 +190,28 @@ func (h *handler) recentLogs(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	if hasStart && hasEnd && start.After(end) {
-		h.writeError(w, r, &apiError{Status: http.StatusBadRequest, Code: "log.invalid_time_window",
+		h.writeError(w, r, &Error{Kind: ErrInvalid, Code: "log.invalid_time_window",
 			Message: "start_time must not be after end_time."})
 		return
 	}
+	now := h.svc.now()
 	query := webhook.LogQuery{HookID: id}
 	switch {
 	case !hasStart && !hasEnd:
-		query.Since = h.now().Add(-24 * time.Hour)
+		query.Since = now.Add(-24 * time.Hour)
 	case hasStart:
 		query.Since = start
 	default:
 		query.Since = time.UnixMilli(0)
 	}
-	query.Until = h.now()
+	query.Until = now
 	if hasEnd {
 		query.Until = end
 	}
-	var entries []webhook.LogEntry
-	if h.cfg.Log != nil {
-		if entries, err = h.cfg.Log.Query(r.Context(), query); err != nil {
-			h.writeError(w, r, fmt.Errorf("query logs of hook %s: %w", id, err))
-			return
-		}
+	entries, err := h.svc.Logs(r.Context(), query)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
 	}
 	if k := q.Get("logKey"); k != "" {
 		kept := entries[:0]
@@ -233,4 +233,17 @@ func (h *handler) recentLogs(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	pg.setHeaders(w, r, total)
 	writeJSON(w, http.StatusOK, out)
+}
+
+// Logs returns the delivery attempts q selects, newest first (none without a
+// delivery log). An unknown hook id has no logs, as in Logto.
+func (s *Service) Logs(ctx context.Context, q webhook.LogQuery) ([]webhook.LogEntry, error) {
+	if s.cfg.Log == nil {
+		return nil, nil
+	}
+	entries, err := s.cfg.Log.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("query logs of hook %s: %w", q.HookID, err)
+	}
+	return entries, nil
 }

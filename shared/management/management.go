@@ -1,7 +1,14 @@
-// Package management serves the hook management API of Logto (routes, bodies,
+// Package management is the hook management of Logto (the rules, bodies,
 // status codes and error codes of packages/core/src/routes/hook.ts) over any
-// webhook.HookStore and webhook.DeliveryLog, so Logto's console, scripts written for
-// Logto and our CLI manage hooks the same way on AWS, in `webhooks dev` and in tests.
+// webhook.HookStore and webhook.DeliveryLog. Service holds the rules; the HTTP
+// API (NewHandler), the CLI and the web console are front ends over it, so
+// Logto's console, scripts written for Logto and our CLI manage hooks the same
+// way on AWS, in `webhooks dev` and in tests.
+//
+// Every change is a read-modify-write at the version read (see
+// webhook.HookStore): on a conflict the Service re-reads and re-applies the
+// change a few times, and only a hook that keeps changing gives ErrConflict,
+// HTTP 409 {"code":"hook.conflict"}, with nothing written.
 //
 // Deliberate differences from Logto are listed in docs/readme/management.md: the
 // signing-key rotation keeps the previous key valid for a grace period, URLs are
@@ -10,13 +17,13 @@
 package management
 
 import (
-	"context"
+	"bytes"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
 // Limits of the API.
@@ -32,60 +39,18 @@ const (
 	MaxRotationGrace = 30 * 24 * time.Hour
 )
 
-// Config is what the API needs. Hooks is required; every other field has a usable
-// zero value.
-type Config struct {
-	// Hooks stores the hooks the API manages.
-	Hooks webhook.HookStore
-	// Log answers recent-logs and execution stats. Nil: no logs and zero stats.
-	Log webhook.DeliveryLog
-	// Now is the clock (nil: time.Now); tests pin it.
-	Now func() time.Time
-	// CheckURL vets a destination when a hook is saved or tested, after the URL
-	// passed webhook.ValidateURL; the SSRF policy of the delivery package plugs in
-	// here. Its error is shown to the caller as the reason. Nil accepts any valid
-	// http(s) URL.
-	CheckURL func(ctx context.Context, url string) error
-	// SendTest sends one signed test payload of event for hook to url with the
-	// given custom headers, and returns the response status and body, or an error
-	// when no response arrived. Nil: POST /hooks/:id/test answers 501.
-	SendTest func(ctx context.Context, hook webhook.Hook, url string, headers map[string]string, event webhook.Event) (status int, body string, err error)
-	// RotationGrace is how long the previous signing key stays valid after a
-	// rotation when the request names no grace. Zero: DefaultRotationGrace;
-	// negative: rotations are immediate, as in Logto.
-	RotationGrace time.Duration
-	// Logger receives internal errors, which clients only see as "internal error".
-	// Nil: slog.Default().
-	Logger *slog.Logger
-}
-
 type handler struct {
-	cfg Config
+	svc *Service
 	log *slog.Logger
 }
 
-// New returns the management API as an http.Handler serving /hooks... and, for
-// clients written against Logto, the same routes under /api. It panics if
-// cfg.Hooks is nil, a wiring mistake no request could recover from.
-func New(cfg Config) http.Handler {
-	if cfg.Hooks == nil {
-		panic("management.New: Config.Hooks is nil")
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.RotationGrace == 0 {
-		cfg.RotationGrace = DefaultRotationGrace
-	}
-	if cfg.RotationGrace < 0 {
-		cfg.RotationGrace = 0
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	return &handler{cfg: cfg, log: log}
-}
+// New returns the management API over a Service built from cfg; see NewHandler.
+func New(cfg Config) http.Handler { return NewHandler(NewService(cfg)) }
+
+// NewHandler returns the management API as an http.Handler serving /hooks...
+// and, for clients written against Logto, the same routes under /api. It
+// parses and answers; every rule is the Service's.
+func NewHandler(s *Service) http.Handler { return &handler{svc: s, log: s.log} }
 
 // ServeHTTP routes by hand rather than with http.ServeMux so that unknown routes
 // and wrong methods get the same JSON error shape as everything else.
@@ -129,7 +94,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		h.writeError(w, r, &apiError{Status: http.StatusMethodNotAllowed, Code: "route.method_not_allowed",
+		h.writeError(w, r, &Error{Kind: errMethod, Code: "route.method_not_allowed",
 			Message: r.Method + " is not allowed on " + r.URL.Path})
 		return
 	}
@@ -141,9 +106,34 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // noRoute is the answer for a path the API does not serve.
-func noRoute(r *http.Request) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: "route.not_found",
+func noRoute(r *http.Request) *Error {
+	return &Error{Kind: ErrNotFound, Code: "route.not_found",
 		Message: "no route for " + r.Method + " " + r.URL.Path}
 }
 
-func (h *handler) now() time.Time { return h.cfg.Now() }
+// writeJSON writes v without HTML escaping, as Logto's JSON.stringify does, so URLs
+// with & in them read back unchanged.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"code":"internal_error","message":"internal error"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// writeError answers an *Error with its status and body; anything else is
+// internal, logged and shown as "internal error".
+func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if e, ok := errors.AsType[*Error](err); ok {
+		writeJSON(w, e.status(), e)
+		return
+	}
+	h.log.ErrorContext(r.Context(), "management api: internal error",
+		"method", r.Method, "path", r.URL.Path, "err", err)
+	writeJSON(w, http.StatusInternalServerError, &Error{Code: "internal_error", Message: "internal error"})
+}

@@ -81,6 +81,7 @@ func (f *fixture) put(t *testing.T, id string, mutate ...func(*webhook.Hook)) we
 	if err := f.hooks.PutHook(context.Background(), h); err != nil {
 		t.Fatalf("put hook: %v", err)
 	}
+	h.Version++ // as stored
 	return h
 }
 
@@ -208,9 +209,7 @@ func (failingStore) DeleteHook(context.Context, string) error    { return errBac
 func TestInternalErrors(t *testing.T) {
 	f := newFixture(t, func(c *management.Config) {
 		c.Hooks = failingStore{}
-		c.SendTest = func(context.Context, webhook.Hook, string, map[string]string, webhook.Event) (int, string, error) {
-			return 204, "", nil
-		}
+		c.Poster = &fakeSender{t: t}
 	})
 	valid := `{"events":["User.Created"],"config":{"url":"https://example.com/"}}`
 	tests := []struct{ name, method, path, body string }{

@@ -2,45 +2,72 @@ package management_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/logto-webhooks/webhooks/shared/delivery"
+	"github.com/logto-webhooks/webhooks/shared/signature"
 
 	"github.com/logto-webhooks/webhooks/shared/management"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
 type sentTest struct {
-	hook    webhook.Hook
 	url     string
-	headers map[string]string
+	headers map[string]string // the custom ones
 	event   webhook.Event
 }
 
-// fakeSender records test sends and answers per event.
+// fakeSender is a delivery.Poster that records test sends, checks that each
+// is signed by the stored hook's key, and answers per event.
 type fakeSender struct {
+	t      *testing.T
+	key    string
 	mu     sync.Mutex
 	sent   []sentTest
 	answer func(e webhook.Event) (int, string, error)
 }
 
-func (s *fakeSender) send(_ context.Context, h webhook.Hook, url string, headers map[string]string, e webhook.Event) (int, string, error) {
+func (s *fakeSender) Post(_ context.Context, r delivery.Request) (delivery.Response, error) {
+	var body struct {
+		Event  webhook.Event `json:"event"`
+		HookID string        `json:"hookId"`
+	}
+	if err := json.Unmarshal(r.Body, &body); err != nil {
+		s.t.Errorf("test body %s: %v", r.Body, err)
+	}
+	if s.key != "" {
+		if err := signature.VerifyLogto(r.Header, r.Body, s.key); err != nil {
+			s.t.Errorf("test send not signed by the stored key: %v", err)
+		}
+	}
+	custom := map[string]string{}
+	for k := range r.Header {
+		if strings.HasPrefix(k, "X-") {
+			custom[k] = r.Header.Get(k)
+		}
+	}
 	s.mu.Lock()
-	s.sent = append(s.sent, sentTest{h, url, headers, e})
+	s.sent = append(s.sent, sentTest{r.URL, custom, body.Event})
 	s.mu.Unlock()
 	if s.answer == nil {
-		return http.StatusOK, "", nil
+		return delivery.Response{Status: http.StatusOK}, nil
 	}
-	return s.answer(e)
+	status, respBody, err := s.answer(body.Event)
+	return delivery.Response{Status: status, Body: []byte(respBody)}, err
 }
 
 func TestTestHook(t *testing.T) {
-	s := &fakeSender{}
-	f := newFixture(t, func(c *management.Config) { c.SendTest = s.send })
+	s := &fakeSender{t: t}
+	f := newFixture(t, func(c *management.Config) { c.Poster = s })
 	stored := f.put(t, "h1", func(h *webhook.Hook) { h.Enabled = false })
+	s.key = stored.SigningKey
 
 	w := f.do(t, http.MethodPost, "/hooks/h1/test",
 		`{"events":["PostSignIn","User.Created","PostSignIn"],"config":{"url":"https://receiver.example.com/t","headers":{"X-A":"1"}}}`)
@@ -49,11 +76,11 @@ func TestTestHook(t *testing.T) {
 	}
 	slices.SortFunc(s.sent, func(a, b sentTest) int { return cmpString(string(a.event), string(b.event)) })
 	want := []sentTest{
-		{stored, "https://receiver.example.com/t", map[string]string{"X-A": "1"}, webhook.PostSignIn},
-		{stored, "https://receiver.example.com/t", map[string]string{"X-A": "1"}, webhook.UserCreated},
+		{"https://receiver.example.com/t", map[string]string{"X-A": "1"}, webhook.PostSignIn},
+		{"https://receiver.example.com/t", map[string]string{"X-A": "1"}, webhook.UserCreated},
 	}
 	if !reflect.DeepEqual(s.sent, want) {
-		t.Errorf("sent = %+v, want %+v (stored hook, body config, each event once)", s.sent, want)
+		t.Errorf("sent = %+v, want %+v (body config, each event once)", s.sent, want)
 	}
 	if logs, _ := f.log.Query(context.Background(), webhook.LogQuery{HookID: "h1"}); len(logs) != 0 {
 		t.Errorf("test sends were logged: %+v", logs)
@@ -120,11 +147,11 @@ func TestTestHookErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &fakeSender{answer: tt.answer}
+			s := &fakeSender{t: t, answer: tt.answer}
 			f := newFixture(t, func(c *management.Config) {
 				c.CheckURL = refusePrivate
 				if !tt.noSender {
-					c.SendTest = s.send
+					c.Poster = s
 				}
 			})
 			f.put(t, "h1")

@@ -103,8 +103,14 @@ func (b builder) explicit() payload {
 	}
 	for _, m := range objectMembers(r.Fields) {
 		v := m.value
-		if m.key == "data" && strings.HasPrefix(string(r.Event), "User.") {
+		switch {
+		case m.key != "data":
+		case strings.HasPrefix(string(r.Event), "User."):
 			v = omit(v, sensitiveUserFields...)
+		case strings.HasPrefix(string(r.Event), "TrustedDevice."):
+			// A device row also holds its ip, user agent and secret hash;
+			// Logto sends only these three, whichever record carries it.
+			v = pick(v, trustedDeviceFields...)
 		}
 		o.raw(m.key, v)
 	}

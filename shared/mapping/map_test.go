@@ -222,7 +222,7 @@ var goldenCases = []struct {
 		"fields":{"userId":"u1","applicationId":"app1","revokedGrantIds":["g1","g2"],"maxAllowedGrants":3,"preRevocationActiveGrantCount":5}}`,
 		[]webhook.Event{webhook.GrantLimitExceeded}},
 	{"event_trusted_device_created", `{"type":"event","id":"ev-5","event":"TrustedDevice.Created","interactionEvent":"SignIn","applicationId":"app1","sessionId":"sess1","ip":"198.51.100.7","userAgent":"Mozilla/5.0",
-		"fields":{"data":{"id":"td1","userId":"u1","expiresAt":1758369600000}}}`,
+		"fields":{"data":{"id":"td1","tenantId":"t1","userId":"u1","ip":"203.0.113.9","userAgent":"Mozilla/5.0 (row)","secretHash":"h4sh","expiresAt":1758369600000,"createdAt":1755777600000}}}`,
 		[]webhook.Event{webhook.TrustedDeviceCreated}},
 	{"event_html_and_unicode", `{"type":"event","id":"ev-6","event":"Identifier.Lockout","ip":"198.51.100.7","userAgent":"<script>&\u2028","createdAt":"2026-08-21T14:00:00.5+02:00","fields":{"type":"username","value":"a<b>&c \u00e9"}}`,
 		[]webhook.Event{webhook.IdentifierLockout}},

@@ -4,11 +4,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/textproto"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -17,11 +16,15 @@ import (
 // mirror the DynamoDB hooks item of design §6, which users may write by hand, so
 // every field but ID, URL, Events and SigningKey is optional there.
 type Hook struct {
-	ID      string            `json:"id" dynamodbav:"id"`
-	Name    string            `json:"name" dynamodbav:"name"`
-	Events  []Event           `json:"events" dynamodbav:"events"`
-	URL     string            `json:"url" dynamodbav:"url"`
-	Headers map[string]string `json:"headers,omitempty" dynamodbav:"headers,omitempty"`
+	ID     string  `json:"id" dynamodbav:"id"`
+	Name   string  `json:"name" dynamodbav:"name"`
+	Events []Event `json:"events" dynamodbav:"events"`
+	// LegacyEvent is Logto's deprecated single event when Events was derived
+	// from it (a hook created with only `event`), so that changing `event`
+	// later changes what the hook receives, as in Logto. Empty otherwise.
+	LegacyEvent Event             `json:"legacyEvent,omitempty" dynamodbav:"legacyEvent,omitempty"`
+	URL         string            `json:"url" dynamodbav:"url"`
+	Headers     map[string]string `json:"headers,omitempty" dynamodbav:"headers,omitempty"`
 	// SigningKey signs Logto's logto-signature-sha-256 (its UTF-8 bytes are the HMAC
 	// key) and the Standard Webhooks signature (secret whsec_ + base64(SigningKey)).
 	SigningKey string `json:"signingKey" dynamodbav:"signingKey"`
@@ -55,6 +58,10 @@ type Hook struct {
 	CircuitReason    string `json:"circuitReason,omitempty" dynamodbav:"circuitReason,omitempty"`
 	CreatedAt        int64  `json:"createdAt" dynamodbav:"createdAt"`
 	UpdatedAt        int64  `json:"updatedAt,omitempty" dynamodbav:"updatedAt,omitempty"`
+	// Version counts the writes of the hook; every store write compares it, so
+	// no read-modify-write can silently undo another (HookStore.PutHook). An item
+	// written by hand without it is version 0.
+	Version int64 `json:"version" dynamodbav:"version"`
 }
 
 // Subscribed reports whether the hook is enabled and listens to e.
@@ -106,12 +113,13 @@ func (h *Hook) Validate() error {
 	if err := ValidateURL(h.URL); err != nil {
 		return &FieldError{Record: -1, Field: "url", Reason: err.Error()}
 	}
-	for k := range h.Headers {
-		if k == "" || strings.ContainsAny(k, " :\r\n\t") || textproto.CanonicalMIMEHeaderKey(k) == "" {
-			return &FieldError{Record: -1, Field: "headers", Reason: fmt.Sprintf("%q is not a valid header name", k)}
+	names := slices.Sorted(maps.Keys(h.Headers)) // the same header named on every try
+	for _, k := range names {
+		if !validHeaderName(k) {
+			return &FieldError{Record: -1, Field: "headers", Reason: fmt.Sprintf("%q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", k)}
 		}
-		if strings.ContainsAny(h.Headers[k], "\r\n") {
-			return &FieldError{Record: -1, Field: "headers." + k, Reason: "value contains a line break"}
+		if !validHeaderValue(h.Headers[k]) {
+			return &FieldError{Record: -1, Field: "headers." + k, Reason: "value contains a control character (line break, NUL, ...) that HTTP cannot carry"}
 		}
 	}
 	if h.Retries != nil && (*h.Retries < 0 || *h.Retries > MaxRetries) {

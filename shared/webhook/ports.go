@@ -7,30 +7,49 @@ import (
 
 // HookStore keeps hooks. Implementations: DynamoDB (shared/dynamo), SQLite
 // (shared/embedded) and memory (shared/webhooktest). All are safe for concurrent use.
+//
+// Every write is optimistic: Hook.Version counts writes, and a write only lands on
+// the version it was based on. There are two kinds of write, and a new one must be
+// one of them:
+//
+//   - PutHook replaces the whole hook read at Version v and stores v+1, or fails
+//     with ErrConflict. Callers doing read-modify-write (the management API)
+//     re-read and re-apply their change on ErrConflict.
+//   - A single-attribute update (SetEnabled, SetFailingSince) changes its
+//     attributes and increments Version in one conditional write of the backend,
+//     without reading first, so it never conflicts itself but makes every
+//     PutHook based on the older version conflict. That is what keeps a PATCH
+//     that read enabled=true from re-enabling a hook a 410 just disabled.
 type HookStore interface {
 	// ListHooks returns every hook, enabled or not, newest first (createdAt desc,
 	// as Logto lists them).
 	ListHooks(ctx context.Context) ([]Hook, error)
 	// GetHook returns the hook with id, or an error wrapping ErrNotFound.
 	GetHook(ctx context.Context, id string) (Hook, error)
-	// PutHook creates or replaces the hook with h.ID.
+	// PutHook writes h with Version h.Version+1 if the stored hook still has
+	// h.Version, or if there is none (creation; version 0 also matches a
+	// hand-written item without a version). Otherwise it changes nothing and
+	// returns an error wrapping ErrConflict. A hook deleted since it was read
+	// (h.Version > 0, nothing stored) is not recreated: ErrNotFound.
 	PutHook(ctx context.Context, h Hook) error
 	// DeleteHook removes the hook, or returns an error wrapping ErrNotFound.
 	DeleteHook(ctx context.Context, id string) error
 	// SetEnabled enables or disables a hook in place (reason is stored as
-	// DisabledReason, "" when enabling) without a read-modify-write race with
-	// other fields. Unknown id: an error wrapping ErrNotFound.
+	// DisabledReason, "" when enabling) and increments Version, in one
+	// conditional write. Unknown id: an error wrapping ErrNotFound.
 	SetEnabled(ctx context.Context, id string, enabled bool, reason string) error
 	// SetFailingSince records when a hook started failing (epoch ms). since > 0
 	// sets FailingSince only if the hook has none yet, in one conditional write,
 	// so the first failure wins over concurrent deliveries; since == 0 clears it.
-	// No other field changes (UpdatedAt neither: this is not a user's edit).
+	// A write that changes FailingSince increments Version; one that changes
+	// nothing (already failing, already clear) writes nothing. No other field
+	// changes (UpdatedAt neither: this is not a user's edit).
 	// Unknown id: an error wrapping ErrNotFound.
 	SetFailingSince(ctx context.Context, id string, since int64) error
 	// SetCircuit records the delivery service's circuit breaker for a hook:
 	// openUntil (epoch ms) and reason when it opens, 0 and "" when it closes.
-	// It is one conditional write of those two fields and nothing else, like
-	// SetFailingSince. Unknown id: an error wrapping ErrNotFound.
+	// It is a single-attribute update like SetEnabled: those two fields and
+	// Version, in one conditional write. Unknown id: an error wrapping ErrNotFound.
 	SetCircuit(ctx context.Context, id string, openUntil int64, reason string) error
 }
 

@@ -13,6 +13,11 @@ import (
 func testSetCircuit(t *testing.T, s webhook.HookStore) {
 	orig := fullHook("h1")
 	mustPut(t, s, orig)
+	stored, err := s.GetHook(t.Context(), "h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := stored.Version
 	steps := []struct {
 		name      string
 		openUntil int64
@@ -35,8 +40,12 @@ func testSetCircuit(t *testing.T, s webhook.HookStore) {
 		if got.CircuitOpenUntil != st.openUntil || got.CircuitReason != st.want {
 			t.Errorf("%s: circuit = %d %q; want %d %q", st.name, got.CircuitOpenUntil, got.CircuitReason, st.openUntil, st.want)
 		}
+		if got.Version <= version && st.name != "close again" {
+			t.Errorf("%s: version %d after %d; want it incremented, so edits based on the old hook conflict", st.name, got.Version, version)
+		}
+		version = got.Version
 		want := orig
-		want.CircuitOpenUntil, want.CircuitReason = got.CircuitOpenUntil, got.CircuitReason
+		want.CircuitOpenUntil, want.CircuitReason, want.Version = got.CircuitOpenUntil, got.CircuitReason, got.Version
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: SetCircuit changed other fields\n got %#v\nwant %#v", st.name, got, want)
 		}

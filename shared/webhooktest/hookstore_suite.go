@@ -11,6 +11,7 @@ import (
 // TestHookStore runs the webhook.HookStore contract against the stores newStore
 // returns; each subtest gets a fresh, empty store.
 func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) {
+	testHookVersions(t, newStore)
 	t.Run("SetCircuit", func(t *testing.T) { testSetCircuit(t, newStore(t)) })
 	t.Run("Empty", func(t *testing.T) {
 		hooks, err := newStore(t).ListHooks(t.Context())
@@ -26,6 +27,7 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 			if err != nil {
 				t.Fatalf("GetHook(%s): %v", h.ID, err)
 			}
+			h.Version = 1 // the first write
 			if !reflect.DeepEqual(got, h) {
 				t.Errorf("GetHook(%s)\n got %#v\nwant %#v", h.ID, got, h)
 			}
@@ -35,11 +37,13 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 		s := newStore(t)
 		mustPut(t, s, fullHook("h1"))
 		want := minimalHook("h1", 5)
+		want.Version = 1 // replacing the version read
 		mustPut(t, s, want)
 		got, err := s.GetHook(t.Context(), "h1")
 		if err != nil {
 			t.Fatalf("GetHook: %v", err)
 		}
+		want.Version = 2
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("after replacing, GetHook\n got %#v\nwant %#v (no field of the old hook may survive)", got, want)
 		}
@@ -60,8 +64,10 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 		if want := []string{"c", "a", "b"}; !reflect.DeepEqual(ids, want) {
 			t.Errorf("ListHooks ids = %v, want %v (createdAt descending)", ids, want)
 		}
-		if len(hooks) > 0 && !reflect.DeepEqual(hooks[0], fullHook("c")) {
-			t.Errorf("ListHooks()[0]\n got %#v\nwant %#v", hooks[0], fullHook("c"))
+		want := fullHook("c")
+		want.Version = 1
+		if len(hooks) > 0 && !reflect.DeepEqual(hooks[0], want) {
+			t.Errorf("ListHooks()[0]\n got %#v\nwant %#v", hooks[0], want)
 		}
 	})
 	t.Run("NotFound", func(t *testing.T) {
@@ -114,6 +120,7 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 			{"enable", true, ""},
 			{"disable by user", false, ""},
 		}
+		version := int64(1)
 		for _, st := range steps {
 			if err := s.SetEnabled(t.Context(), "h1", st.enabled, st.reason); err != nil {
 				t.Fatalf("%s: SetEnabled: %v", st.name, err)
@@ -125,8 +132,12 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 			if got.Enabled != st.enabled || got.DisabledReason != st.reason {
 				t.Errorf("%s: enabled, reason = %v, %q; want %v, %q", st.name, got.Enabled, got.DisabledReason, st.enabled, st.reason)
 			}
+			version++
+			if got.Version != version {
+				t.Errorf("%s: version = %d, want %d (every SetEnabled counts as a write)", st.name, got.Version, version)
+			}
 			want := orig
-			want.Enabled, want.DisabledReason, want.UpdatedAt = got.Enabled, got.DisabledReason, got.UpdatedAt
+			want.Enabled, want.DisabledReason, want.UpdatedAt, want.Version = got.Enabled, got.DisabledReason, got.UpdatedAt, got.Version
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: SetEnabled changed other fields\n got %#v\nwant %#v", st.name, got, want)
 			}
@@ -137,15 +148,16 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 		orig := fullHook("h1") // already failing since 1767225600500
 		mustPut(t, s, orig)
 		steps := []struct {
-			name  string
-			since int64
-			want  int64
+			name    string
+			since   int64
+			want    int64
+			version int64 // a write that changes nothing bumps no version
 		}{
-			{"set while failing keeps the first value", 1767225601000, orig.FailingSince},
-			{"clear", 0, 0},
-			{"clear again", 0, 0},
-			{"set", 1767225602000, 1767225602000},
-			{"set again keeps the first value", 1767225603000, 1767225602000},
+			{"set while failing keeps the first value", 1767225601000, orig.FailingSince, 1},
+			{"clear", 0, 0, 2},
+			{"clear again", 0, 0, 2},
+			{"set", 1767225602000, 1767225602000, 3},
+			{"set again keeps the first value", 1767225603000, 1767225602000, 3},
 		}
 		for _, st := range steps {
 			if err := s.SetFailingSince(t.Context(), "h1", st.since); err != nil {
@@ -158,8 +170,11 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 			if got.FailingSince != st.want {
 				t.Errorf("%s: SetFailingSince(%d): failingSince = %d, want %d", st.name, st.since, got.FailingSince, st.want)
 			}
+			if got.Version != st.version {
+				t.Errorf("%s: version = %d, want %d", st.name, got.Version, st.version)
+			}
 			want := orig
-			want.FailingSince = got.FailingSince
+			want.FailingSince, want.Version = got.FailingSince, got.Version
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: SetFailingSince changed other fields\n got %#v\nwant %#v", st.name, got, want)
 			}

@@ -52,14 +52,24 @@ func (s *MemoryHookStore) GetHook(_ context.Context, id string) (webhook.Hook, e
 	return copyHook(h), nil
 }
 
-// PutHook creates or replaces h.
+// PutHook creates h, or replaces the stored hook if it still has h.Version
+// (compare-and-swap under the lock), storing Version h.Version+1.
 func (s *MemoryHookStore) PutHook(_ context.Context, h webhook.Hook) error {
 	if h.ID == "" {
 		return fmt.Errorf("put hook: %w", &webhook.FieldError{Record: -1, Field: "id", Reason: "is required"})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.hooks[h.ID] = copyHook(h)
+	old, exists := s.hooks[h.ID]
+	switch {
+	case !exists && h.Version > 0:
+		return fmt.Errorf("put hook %s: %w", h.ID, webhook.ErrNotFound)
+	case exists && old.Version != h.Version:
+		return fmt.Errorf("put hook %s at version %d (stored: %d): %w", h.ID, h.Version, old.Version, webhook.ErrConflict)
+	}
+	h = copyHook(h)
+	h.Version++
+	s.hooks[h.ID] = h
 	return nil
 }
 
@@ -83,6 +93,7 @@ func (s *MemoryHookStore) SetEnabled(_ context.Context, id string, enabled bool,
 		return fmt.Errorf("set hook %s enabled: %w", id, webhook.ErrNotFound)
 	}
 	h.Enabled, h.DisabledReason, h.UpdatedAt = enabled, reason, s.Now().UnixMilli()
+	h.Version++
 	s.hooks[id] = h
 	return nil
 }
@@ -99,8 +110,9 @@ func (s *MemoryHookStore) SetFailingSince(_ context.Context, id string, since in
 	if !ok {
 		return fmt.Errorf("set hook %s failing since: %w", id, webhook.ErrNotFound)
 	}
-	if since == 0 || h.FailingSince == 0 {
+	if since != h.FailingSince && (since == 0 || h.FailingSince == 0) {
 		h.FailingSince = since
+		h.Version++
 		s.hooks[id] = h
 	}
 	return nil
