@@ -17,8 +17,9 @@ dev:
 build:
 	$(GO) build -o bin/webhooks ./cmd/webhooks
 
+# gofmt, go vet, golangci-lint (.golangci.yml), go mod tidy; fails on any finding.
 lint:
-	gofmt -l . && $(GO) vet ./...
+	./scripts/lint.sh
 
 fuzz:
 	./scripts/fuzz.sh

@@ -69,7 +69,12 @@ func benchPipeline(ctx context.Context, o options, r *results) error {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(runCtx) }()
-	defer func() { stop(); <-done }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			fmt.Fprintln(os.Stderr, "bench: pipeline server:", err)
+		}
+	}()
 
 	n := o.PipelineEvents
 	reqs := ingestBodies(n, pipelineRequestSize, o.PayloadSize)

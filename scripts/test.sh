@@ -1,19 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`make test`): installs the pinned tools, checks
-# formatting and lint, starts the emulators, runs every Go test (integration tests
-# included: WEBHOOKS_REQUIRE_EMULATORS turns a missing emulator into a failure), then
-# checks the SAM template with the tools users run.
+# formatting and lint (scripts/lint.sh), starts the emulators, runs every Go test
+# (integration tests included: WEBHOOKS_REQUIRE_EMULATORS turns a missing emulator into
+# a failure), then checks the SAM template with the tools users run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/tools.sh
 
 echo "== lint" >&2
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*'))
-if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
-go vet ./...
-staticcheck ./...
-go mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+scripts/lint.sh
 
 echo "== emulators" >&2
 source scripts/emulators.sh

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs, pinned and cached under .cache/, every tool `make test` needs on a fresh
 # machine: a Python virtualenv with moto (SQS and DynamoDB emulator), aws-sam-cli and
-# cfn-lint; the AWS Lambda Runtime Interface Emulator; staticcheck. Source it: it
+# cfn-lint; the AWS Lambda Runtime Interface Emulator; golangci-lint. Source it: it
 # exports PATH and the variables the tests read. It sets no shell options, so it is safe
 # to source in an interactive shell; it returns non-zero if an install fails.
+# WEBHOOKS_TOOLS=go installs only the Go tools lint needs (scripts/lint.sh).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE="$ROOT/.cache"
@@ -11,7 +12,7 @@ mkdir -p "$CACHE/bin"
 
 PY_REQS="$ROOT/scripts/requirements.txt"
 RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
-STATICCHECK_VERSION=v0.8.2
+GOLANGCI_LINT_VERSION=v2.15.0 # builds with Go 1.26
 
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
@@ -35,11 +36,13 @@ ensure_go_tool() { # name module version
   fi
 }
 
-ensure_venv || { echo "tools: Python tools failed to install (see above)" >&2; return 1 2>/dev/null || exit 1; }
-ensure_go_tool aws-lambda-rie github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie "$RIE_VERSION" ||
-  { echo "tools: aws-lambda-rie failed to install" >&2; return 1 2>/dev/null || exit 1; }
-ensure_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION" ||
-  { echo "tools: staticcheck failed to install" >&2; return 1 2>/dev/null || exit 1; }
+if [ "${WEBHOOKS_TOOLS:-}" != go ]; then
+  ensure_venv || { echo "tools: Python tools failed to install (see above)" >&2; return 1 2>/dev/null || exit 1; }
+  ensure_go_tool aws-lambda-rie github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie "$RIE_VERSION" ||
+    { echo "tools: aws-lambda-rie failed to install" >&2; return 1 2>/dev/null || exit 1; }
+fi
+ensure_go_tool golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint "$GOLANGCI_LINT_VERSION" ||
+  { echo "tools: golangci-lint failed to install" >&2; return 1 2>/dev/null || exit 1; }
 
 export PATH="$CACHE/bin:$CACHE/venv/bin:$PATH"
 export WEBHOOKS_TEST_RIE="$CACHE/bin/aws-lambda-rie"

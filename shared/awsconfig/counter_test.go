@@ -41,10 +41,10 @@ func TestCountCalls(t *testing.T) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		if requests.Add(1) == 1 {
 			w.WriteHeader(http.StatusInternalServerError)
-			w.Write([]byte(`{"__type":"InternalError","message":"try again"}`))
+			_, _ = w.Write([]byte(`{"__type":"InternalError","message":"try again"}`))
 			return
 		}
-		w.Write([]byte(`{"QueueUrl":"http://127.0.0.1/q"}`))
+		_, _ = w.Write([]byte(`{"QueueUrl":"http://127.0.0.1/q"}`))
 	}))
 	defer srv.Close()
 

@@ -15,7 +15,7 @@ import (
 // that SQS itself dead-letters exhausted jobs.
 type Schedule []time.Duration
 
-// DefaultSchedule is design §5's schedule: 8 attempts over about 27.6 hours, the
+// DefaultSchedule is docs/architecture.md §5's schedule: 8 attempts over about 27.6 hours, the
 // start of the Standard Webhooks example capped at 10 h steps.
 var DefaultSchedule = Schedule{
 	0,

@@ -17,7 +17,7 @@ func TestDefaultSchedule(t *testing.T) {
 	if got, want := s.String(), "0s,5s,5m,30m,2h,5h,10h,10h"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
-	// design §5: about 27.6 h from the first attempt to the last.
+	// docs/architecture.md §5: about 27.6 h from the first attempt to the last.
 	if got := s.Total(); got < 27*time.Hour+30*time.Minute || got > 27*time.Hour+40*time.Minute {
 		t.Errorf("Total() = %s, want about 27.6h", got)
 	}

@@ -131,7 +131,7 @@ func NewSender(cfg SenderConfig) *Sender {
 	}
 	return &Sender{cfg: cfg, client: &http.Client{
 		Transport: transport,
-		// A 3xx is the receiver's answer, and a failure (design §5); following
+		// A 3xx is the receiver's answer, and a failure (docs/architecture.md §5); following
 		// it would also let a public host bounce us to a private one.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}

@@ -42,7 +42,7 @@ type Config struct {
 	Timeout      time.Duration
 	HookCacheTTL time.Duration
 	// DisableAfter is how long a hook may fail without a success before the
-	// service disables it (design §5; default DefaultDisableAfter). Negative
+	// service disables it (docs/architecture.md §5; default DefaultDisableAfter). Negative
 	// turns the rule off, and with it the tracking writes.
 	DisableAfter time.Duration
 	// MaxLoggedBody caps the request and response bodies kept in the delivery log
@@ -74,7 +74,7 @@ const DefaultConcurrency = 10
 // DefaultTimeout is the per-attempt timeout of Logto (10 s).
 const DefaultTimeout = 10 * time.Second
 
-// DefaultDisableAfter is design §5's "a hook failing without a success for 5 days
+// DefaultDisableAfter is docs/architecture.md §5's "a hook failing without a success for 5 days
 // is disabled": long enough to ride out a receiver's bad weekend and several
 // full retry schedules (about 27.6 h each).
 const DefaultDisableAfter = 5 * 24 * time.Hour
@@ -261,7 +261,7 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 	return s.retryOrDead(ctx, log, t, m, limit, ParseRetryAfter(resp.RetryAfter, now))
 }
 
-// disableIfFailing applies design §5's rule after a failed attempt made at now:
+// disableIfFailing applies docs/architecture.md §5's rule after a failed attempt made at now:
 // the hook's first failure since a success starts its clock (FailingSince); a
 // failure DisableAfter or more later disables the hook, and the job is dropped
 // like after a 410. It reports whether it disabled the hook. Failures while the

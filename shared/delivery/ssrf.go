@@ -19,7 +19,7 @@ var ErrForbiddenDestination = errors.New("forbidden destination")
 // Policy decides which addresses deliveries may reach. The zero Policy allows
 // only public unicast addresses: a hook URL must not let a tenant probe the
 // service's own network, the Lambda runtime API or the instance metadata
-// endpoint (design §5).
+// endpoint (docs/architecture.md §5).
 type Policy struct {
 	// AllowPrivate lists prefixes allowed despite being non-public, for local
 	// development and tests (the CLI's --allow-private and ALLOW_PRIVATE_CIDRS).

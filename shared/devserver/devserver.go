@@ -2,7 +2,7 @@
 // SQLite backend: the ingest endpoint, delivery workers, the hook management API
 // and, optionally, a demo receiver that checks signatures. It is what
 // `webhooks dev` runs, and what end-to-end tests and benchmarks start, so all
-// three exercise the same wiring (design §7).
+// three exercise the same wiring (docs/architecture.md §7).
 package devserver
 
 import (

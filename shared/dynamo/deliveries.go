@@ -16,7 +16,7 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
-// DefaultTTL is how long delivery-log items live (design §5).
+// DefaultTTL is how long delivery-log items live (docs/architecture.md §5).
 const DefaultTTL = 14 * 24 * time.Hour
 
 // DeliveryLog is a webhook.DeliveryLog on a DynamoDB table keyed by ("hookId",

@@ -1,5 +1,5 @@
 // Package dynamo keeps hooks and the delivery log in DynamoDB, in the item layout of
-// design §6 that users may also write by hand:
+// docs/architecture.md §6 that users may also write by hand:
 //
 //   - hooks table, partition key "id": one item per webhook.Hook, attributes named
 //     as its dynamodbav tags (name, events, url, headers, signingKey, enabled, ...).

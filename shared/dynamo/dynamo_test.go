@@ -44,7 +44,7 @@ func TestDeliveryLog(t *testing.T) {
 }
 
 // TestHandWrittenHook reads an item as a user writes it with `aws dynamodb
-// put-item` following the README: events as a string set or list, numbers as N,
+// put-item` following docs/cli.md: events as a string set or list, numbers as N,
 // optional attributes left out.
 func TestHandWrittenHook(t *testing.T) {
 	client, hooks, _ := newTables(t)

@@ -2,7 +2,7 @@
 // the delivery queue with its dead-letter queue, and the delivery log, all in one
 // SQLite file opened through the pure-Go modernc.org/sqlite driver (no cgo). The
 // queue is maragu.dev/goqite; this package adds what SQS gives the AWS backend:
-// receive counts, a redrive to the dead-letter queue, and long polling (design §7).
+// receive counts, a redrive to the dead-letter queue, and long polling (docs/architecture.md §7).
 package embedded
 
 import (
@@ -25,7 +25,7 @@ import (
 // Defaults of Options' zero values.
 const (
 	// DefaultMaxAttempts is the attempt count of the default retry schedule
-	// (design §5: attempts at 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+	// (docs/architecture.md §5: attempts at 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
 	DefaultMaxAttempts = 8
 	// DefaultVisibility hides a received job this long, as the SQS queue's
 	// visibility timeout does.

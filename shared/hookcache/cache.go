@@ -1,5 +1,5 @@
 // Package hookcache keeps hooks in memory for a bounded time so that a burst of
-// events costs one store read, not one per record (design §6). A Lambda execution
+// events costs one store read, not one per record (docs/architecture.md §6). A Lambda execution
 // environment lives for minutes, so the bound is what makes edits visible: a
 // disabled or edited hook takes effect within TTL.
 package hookcache

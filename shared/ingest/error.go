@@ -6,7 +6,7 @@ import (
 )
 
 // Error is an ingest failure as producers see it: the HTTP status and the body
-// {"error":{"code","message","record","field"}} of design §3.
+// {"error":{"code","message","record","field"}} of docs/architecture.md §3.
 type Error struct {
 	Status  int    `json:"-"`
 	Code    string `json:"code"`

@@ -1,4 +1,4 @@
-// Package ingest turns an ingest request (design §3) into delivery jobs: it
+// Package ingest turns an ingest request (docs/architecture.md §3) into delivery jobs: it
 // validates every record first, maps them to Logto events, finds the enabled hooks
 // subscribed to each event and enqueues one job per (event x hook). The same
 // Service backs the Lambda (API Gateway HTTP API or direct invoke) and the

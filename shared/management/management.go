@@ -10,7 +10,7 @@
 // change a few times, and only a hook that keeps changing gives ErrConflict,
 // HTTP 409 {"code":"hook.conflict"}, with nothing written.
 //
-// Deliberate differences from Logto are listed in docs/readme/management.md: the
+// Deliberate differences from Logto are listed in docs/logto-compatibility.md: the
 // signing-key rotation keeps the previous key valid for a grace period, URLs are
 // validated, unknown body fields are rejected, and the legacy single `event` field
 // is folded into `events`.
@@ -32,7 +32,7 @@ const (
 	// near the cap is a mistake or an attack (413).
 	MaxBodyBytes = 64 << 10
 	// DefaultRotationGrace is how long a rotated-out signing key keeps signing
-	// deliveries when Config.RotationGrace is zero (design §4).
+	// deliveries when Config.RotationGrace is zero (docs/architecture.md §4).
 	DefaultRotationGrace = 24 * time.Hour
 	// MaxRotationGrace bounds the grace a caller may ask for, so a leaked key cannot
 	// be kept alive indefinitely by a rotation.

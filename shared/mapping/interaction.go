@@ -16,7 +16,7 @@ var interactionEvents = map[webhook.InteractionEvent]webhook.Event{
 	webhook.InteractionForgotPassword: webhook.PostResetPassword,
 }
 
-// interaction maps an end-user flow (logto-webhooks.md §4): the interaction event
+// interaction maps an end-user flow (docs/logto-webhooks.md §4): the interaction event
 // and the data events the same flow fires.
 func (b builder) interaction() []payload {
 	r := b.r
@@ -39,7 +39,7 @@ func (b builder) interaction() []payload {
 }
 
 // interactionPayload writes an interaction event in triggerInteractionHooks'
-// order (logto-webhooks.md §5.1).
+// order (docs/logto-webhooks.md §5.1).
 func (b builder) interactionPayload(e webhook.Event) payload {
 	r := b.r
 	o := &object{}
@@ -60,7 +60,7 @@ func (b builder) interactionPayload(e webhook.Event) payload {
 }
 
 // flowMetadata writes the metadata of a data or exception event fired by an
-// experience flow, in buildWebhooks' order (logto-webhooks.md §5.2): the
+// experience flow, in buildWebhooks' order (docs/logto-webhooks.md §5.2): the
 // interaction metadata, ip, then the resolved application.
 func (b builder) flowMetadata(o *object, withIP bool) {
 	r := b.r
@@ -94,7 +94,7 @@ func (b builder) explicit() payload {
 	o := b.start(r.Event)
 	if r.Event == webhook.GrantLimitExceeded {
 		// The OIDC listener writes ip before userAgent, and userAgent is ""
-		// when the request had none (logto-webhooks.md §5.5).
+		// when the request had none (docs/logto-webhooks.md §5.5).
 		o.str("ip", r.IP)
 		o.strAlways("userAgent", r.UserAgent)
 		o.raw("application", pick(r.Application, applicationFields...))

@@ -66,7 +66,7 @@ func (b builder) metadata(o *object, withIP bool) {
 func (b builder) managementAPI() ([]payload, error) {
 	r := b.r
 	// Logto fires data hooks only when the handler did not throw: in practice
-	// only for 2xx responses (logto-webhooks.md §3.1).
+	// only for 2xx responses (docs/logto-webhooks.md §3.1).
 	if r.Status < 200 || r.Status > 299 {
 		return nil, nil
 	}
@@ -113,7 +113,7 @@ func (b builder) managementAPI() ([]payload, error) {
 }
 
 // conditional returns the extra events a registered route fires from inside its
-// handler (logto-webhooks.md §2.2). They are queued before the registered event.
+// handler (docs/logto-webhooks.md §2.2). They are queued before the registered event.
 func (b builder) conditional(route Route, ctx mgmtContext) ([]payload, error) {
 	r := b.r
 	switch {
@@ -154,7 +154,7 @@ func (b builder) conditional(route Route, ctx mgmtContext) ([]payload, error) {
 }
 
 // manual builds the payloads of routes whose Logto handlers append their context
-// themselves (logto-webhooks.md §2.3).
+// themselves (docs/logto-webhooks.md §2.3).
 func (b builder) manual(route Route, ctx mgmtContext) ([]payload, error) {
 	r := b.r
 	data := r.Data

@@ -1,7 +1,7 @@
 // Package mapping turns ingest records into Logto's webhook events: it holds
 // Logto's Management API route table, the rules of which request fires which
 // event, and payload builders that write each payload's keys in Logto's order
-// (logto-webhooks.md §2-§5), so receivers get the bytes Logto would send.
+// (docs/logto-webhooks.md §2-§5), so receivers get the bytes Logto would send.
 //
 // Payloads never carry hookId: delivery appends it last (webhook.Job.Body).
 package mapping

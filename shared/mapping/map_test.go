@@ -79,7 +79,7 @@ func sameEvents(got []webhook.EventMessage, want ...webhook.Event) bool {
 }
 
 // TestRegisteredRoutes has one case per row of Logto's managementApiHooksRegistration
-// (logto-webhooks.md §2.1), each with the status the real route returns.
+// (docs/logto-webhooks.md §2.1), each with the status the real route returns.
 func TestRegisteredRoutes(t *testing.T) {
 	user := `{"id":"u1","username":"alice","primaryEmail":"a@example.com","primaryPhone":null,"name":"Alice","avatar":null,"customData":{"plan":"pro"},"identities":{},"lastSignInAt":null,"createdAt":1755777600000,"updatedAt":1755777600000,"profile":{},"applicationId":null,"isSuspended":false,"hasPassword":true}`
 	role := `{"tenantId":"default","id":"r1","name":"admin","description":"Admins","type":"User","isDefault":false}`
@@ -146,7 +146,7 @@ var goldenCases = []struct {
 	body string
 	want []webhook.Event
 }{
-	// Manual Management API routes (logto-webhooks.md §2.3).
+	// Manual Management API routes (docs/logto-webhooks.md §2.3).
 	{"manual_delete_user", `{"type":"managementApi","id":"del-1","method":"DELETE","path":"/api/users/u1","status":204,"ip":"203.0.113.5","userAgent":"curl/8.5.0",
 		"data":{"tenantId":"default","id":"u1","username":"alice","primaryEmail":"a@example.com","primaryPhone":null,"name":"Alice","avatar":null,"passwordEncrypted":"$argon2i$v=19$secret","passwordEncryptionMethod":"Argon2i","customData":{},"identities":{},"logtoConfig":{"mfa":{"skipped":true}},"mfaVerifications":[{"type":"Totp","key":"JBSWY3DPEHPK3PXP"}],"lastSignInAt":null,"createdAt":1755777600000,"updatedAt":1755777600000,"profile":{},"applicationId":null,"isSuspended":false,"isPasswordExpired":false,"passwordUpdatedAt":null}}`,
 		[]webhook.Event{webhook.UserDeleted}},

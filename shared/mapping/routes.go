@@ -8,7 +8,7 @@ import (
 )
 
 // Route is one Management API route that fires a data event: Logto's
-// managementApiHooksRegistration (logto-webhooks.md §2.1) or a route whose handler
+// managementApiHooksRegistration (docs/logto-webhooks.md §2.1) or a route whose handler
 // appends a context by hand (§2.3).
 type Route struct {
 	Method string

@@ -7,7 +7,7 @@ import (
 )
 
 // TestPayload returns Logto's test payload for e (generateHookTestPayload,
-// logto-webhooks.md §9.4), sent by POST /hooks/:id/test and `webhooks hooks test`.
+// docs/logto-webhooks.md §9.4), sent by POST /hooks/:id/test and `webhooks hooks test`.
 //
 // It carries no hookId: like every delivery, the job appends hookId last. Logto
 // puts hookId second in test payloads only; we keep one rule for all bodies.

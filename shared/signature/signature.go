@@ -31,7 +31,7 @@ const (
 const SecretPrefix = "whsec_"
 
 // Logto returns Logto's signature of body: lower-case hex HMAC-SHA256 keyed with
-// the UTF-8 bytes of key, with no prefix or timestamp (logto-webhooks.md §6).
+// the UTF-8 bytes of key, with no prefix or timestamp (docs/logto-webhooks.md §6).
 func Logto(key string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write(body)

@@ -13,7 +13,7 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/signature"
 )
 
-// Vectors of Logto's utils/sign.test.ts (logto-webhooks.md §6).
+// Vectors of Logto's utils/sign.test.ts (docs/logto-webhooks.md §6).
 func TestLogto(t *testing.T) {
 	tests := []struct {
 		name, key, body, want string
@@ -78,7 +78,7 @@ func TestSign(t *testing.T) {
 }
 
 // TestOfficialLibraries checks our headers with the Standard Webhooks reference
-// library and Svix's, configured with Secret(key) as the README tells receivers.
+// library and Svix's, configured with Secret(key) as docs/receivers.md tells receivers.
 // During a rotation each key must verify on its own.
 func TestOfficialLibraries(t *testing.T) {
 	body := []byte(`{"event":"PostSignIn","note":"<&> \u2028","hookId":"h1"}`)

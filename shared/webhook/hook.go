@@ -13,7 +13,7 @@ import (
 )
 
 // Hook is one subscription: an endpoint URL and the events it receives. Its fields
-// mirror the DynamoDB hooks item of design §6, which users may write by hand, so
+// mirror the DynamoDB hooks item of docs/architecture.md §6, which users may write by hand, so
 // every field but ID, URL, Events and SigningKey is optional there.
 type Hook struct {
 	ID     string  `json:"id" dynamodbav:"id"`
@@ -44,7 +44,7 @@ type Hook struct {
 	// FailingSince (epoch ms) is when the first failed attempt since the last
 	// success was made; 0 while the hook succeeds. The delivery service sets and
 	// clears it (HookStore.SetFailingSince) and disables a hook that has been
-	// failing for too long (design §5: 5 days).
+	// failing for too long (docs/architecture.md §5: 5 days).
 	FailingSince int64 `json:"failingSince,omitempty" dynamodbav:"failingSince,omitempty"`
 	// MaxInFlight caps this hook's attempts in flight in one delivery process
 	// (0: the service's default). The service's adaptive limit stays at or below it.

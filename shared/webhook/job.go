@@ -22,7 +22,7 @@ type EventMessage struct {
 }
 
 // Job is the queue message: one delivery of one event to one hook. It is the
-// contract between ingest and delivery (design §3-§5) and is versioned so that a
+// contract between ingest and delivery (docs/architecture.md §3-§5) and is versioned so that a
 // queue holding old messages survives an upgrade.
 type Job struct {
 	Version    int    `json:"v"`

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Limits of one ingest request (design §3). They keep a request within one Lambda
+// Limits of one ingest request (docs/architecture.md §3). They keep a request within one Lambda
 // invocation's memory and a sane SQS fan-out.
 const (
 	MaxRecords      = 500
@@ -24,7 +24,7 @@ const (
 // RecordType names the kind of an ingest record.
 type RecordType string
 
-// The three record types of design §3.
+// The three record types of docs/architecture.md §3.
 const (
 	RecordManagementAPI RecordType = "managementApi"
 	RecordInteraction   RecordType = "interaction"
@@ -490,7 +490,7 @@ func FormatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
-// Validate checks the rules of design §3 that do not depend on the route table:
+// Validate checks the rules of docs/architecture.md §3 that do not depend on the route table:
 // required fields per type, ranges and enumerations. Errors are *FieldError with
 // Record -1; DecodeRequest sets the index.
 func (r *Record) Validate() error {
