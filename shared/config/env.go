@@ -26,12 +26,17 @@ const (
 	EnvMetricsNamespace = "METRICS_NAMESPACE"
 	EnvLogLevel         = "LOG_LEVEL"
 	EnvBatchConcurrency = "BATCH_CONCURRENCY"
+	// The ingest limits (ingest.Limits; docs/fanout.md).
+	EnvMaxDeliveries      = "MAX_DELIVERIES_PER_REQUEST"
+	EnvMaxJobBytes        = "MAX_JOB_BYTES"
+	EnvMaxRequestJobBytes = "MAX_JOB_BYTES_PER_REQUEST"
 )
 
 // IngestVars and DeliveryVars list the variables each function reads, for the
 // template cross-link test.
 var (
-	IngestVars   = []string{EnvHooksTable, EnvQueueURL, EnvHookCacheTTL, EnvMetricsNamespace, EnvLogLevel}
+	IngestVars = []string{EnvHooksTable, EnvQueueURL, EnvHookCacheTTL, EnvMetricsNamespace, EnvLogLevel,
+		EnvMaxDeliveries, EnvMaxJobBytes, EnvMaxRequestJobBytes}
 	DeliveryVars = []string{EnvHooksTable, EnvDeliveriesTable, EnvQueueURL, EnvHookCacheTTL, EnvRetrySchedule,
 		EnvDeliveryTimeout, EnvDeliveryLogTTL, EnvAllowPrivate, EnvUserAgent, EnvMetricsNamespace, EnvLogLevel, EnvBatchConcurrency}
 )

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -221,5 +222,13 @@ func TestSendStopsAfterFailure(t *testing.T) {
 	}
 	if api.calls > 10 {
 		t.Errorf("Send went on for %d calls after the third failed", api.calls)
+	}
+}
+
+// TestIngestLimitIsTheMessageSize: ingest refuses, by default, exactly the jobs
+// Send was not built for.
+func TestIngestLimitIsTheMessageSize(t *testing.T) {
+	if ingest.DefaultMaxJobBytes != MaxMessageBytes {
+		t.Errorf("ingest.DefaultMaxJobBytes = %d, want sqsqueue.MaxMessageBytes = %d", ingest.DefaultMaxJobBytes, MaxMessageBytes)
 	}
 }
