@@ -335,8 +335,10 @@ func TestTemplateEnvironment(t *testing.T) {
 					e.Duration(name, 0)
 				}
 			}
-			if _, ok := resolved[config.EnvBatchConcurrency]; ok {
-				e.Int(config.EnvBatchConcurrency, 0)
+			for _, name := range []string{config.EnvBatchConcurrency, config.EnvMaxDeliveries, config.EnvMaxJobBytes, config.EnvMaxRequestJobBytes} {
+				if _, ok := resolved[name]; ok {
+					e.Int(name, 0)
+				}
 			}
 			e.LogLevel()
 			config.Parse(e, config.EnvRetrySchedule, nil, delivery.ParseSchedule)
@@ -370,6 +372,10 @@ func (c cfn) resolve(t *testing.T, v any) string {
 func TestTemplateDeliveryQueue(t *testing.T) {
 	c := loadTemplate(t)
 	q := c.resource(t, "DeliveryQueue", "AWS::SQS::Queue")
+	jobBytes := toInt(t, config.EnvMaxJobBytes, c.env(t, "IngestFunction")[config.EnvMaxJobBytes])
+	if size := toInt(t, "MaximumMessageSize", q["MaximumMessageSize"]); jobBytes > size {
+		t.Errorf("%s = %d, more than DeliveryQueue's MaximumMessageSize %d: ingest would accept jobs SQS refuses", config.EnvMaxJobBytes, jobBytes, size)
+	}
 	dlq := c.resource(t, "DeliveryDLQ", "AWS::SQS::Queue")
 	schedule := c.schedule(t)
 

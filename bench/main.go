@@ -61,6 +61,7 @@ var sections = []section{
 	{"calls", benchCalls},
 	{"coldstart", benchColdStart},
 	{"rss", benchRSS},
+	{"ingestrss", benchIngestRSS},
 	{"gobench", benchGo},
 }
 

@@ -32,6 +32,7 @@ func main() {
 		Hooks:        dynamo.NewHookStore(dynamodb.NewFromConfig(cfg), set.HooksTable),
 		Queue:        sqsqueue.New(sqs.NewFromConfig(cfg), set.QueueURL, ""),
 		HookCacheTTL: set.HookCacheTTL,
+		Limits:       set.Limits,
 		Logger:       log,
 		Metrics:      metrics.New(os.Stdout, set.MetricsNamespace),
 	})

@@ -28,12 +28,17 @@ const (
 	EnvBatchConcurrency = "BATCH_CONCURRENCY"
 	EnvDLQURL           = "DLQ_URL"
 	EnvHookMaxInFlight  = "HOOK_MAX_IN_FLIGHT"
+	// The ingest limits (ingest.Limits; docs/fanout.md).
+	EnvMaxDeliveries      = "MAX_DELIVERIES_PER_REQUEST"
+	EnvMaxJobBytes        = "MAX_JOB_BYTES"
+	EnvMaxRequestJobBytes = "MAX_JOB_BYTES_PER_REQUEST"
 )
 
 // IngestVars and DeliveryVars list the variables each function reads, for the
 // template cross-link test.
 var (
-	IngestVars   = []string{EnvHooksTable, EnvQueueURL, EnvHookCacheTTL, EnvMetricsNamespace, EnvLogLevel}
+	IngestVars = []string{EnvHooksTable, EnvQueueURL, EnvHookCacheTTL, EnvMetricsNamespace, EnvLogLevel,
+		EnvMaxDeliveries, EnvMaxJobBytes, EnvMaxRequestJobBytes}
 	DeliveryVars = []string{EnvHooksTable, EnvDeliveriesTable, EnvQueueURL, EnvHookCacheTTL, EnvRetrySchedule,
 		EnvDeliveryTimeout, EnvDeliveryLogTTL, EnvAllowPrivate, EnvUserAgent, EnvMetricsNamespace, EnvLogLevel, EnvBatchConcurrency,
 		EnvDLQURL, EnvHookMaxInFlight}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/logto-webhooks/webhooks/shared/config"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
+	"github.com/logto-webhooks/webhooks/shared/ingest"
 )
 
 func TestLoadDeliveryDefaults(t *testing.T) {
@@ -52,5 +53,21 @@ func TestLoadIngest(t *testing.T) {
 	in := config.LoadIngest(env)
 	if err := env.Err(); err != nil || in.HookCacheTTL != 2*time.Second || in.HooksTable != "hooks" {
 		t.Errorf("LoadIngest = %+v, %v", in, err)
+	}
+}
+
+func TestLoadIngestLimits(t *testing.T) {
+	env := config.FromMap(map[string]string{config.EnvHooksTable: "hooks", config.EnvQueueURL: "http://q"})
+	in := config.LoadIngest(env)
+	want := ingest.Limits{MaxDeliveries: ingest.DefaultMaxDeliveries, MaxJobBytes: ingest.DefaultMaxJobBytes, MaxRequestJobBytes: ingest.DefaultMaxRequestJobBytes}
+	if err := env.Err(); err != nil || in.Limits != want {
+		t.Errorf("default limits = %+v, %v; want %+v", in.Limits, err, want)
+	}
+	env = config.FromMap(map[string]string{config.EnvHooksTable: "hooks", config.EnvQueueURL: "http://q",
+		config.EnvMaxDeliveries: "20000", config.EnvMaxJobBytes: "1048576", config.EnvMaxRequestJobBytes: "many"})
+	in = config.LoadIngest(env)
+	if err := env.Err(); err == nil || !strings.Contains(err.Error(), config.EnvMaxRequestJobBytes) ||
+		in.Limits.MaxDeliveries != 20000 || in.Limits.MaxJobBytes != 1<<20 {
+		t.Errorf("LoadIngest = %+v, %v; want the set limits and an error naming %s", in.Limits, err, config.EnvMaxRequestJobBytes)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/hookcache"
+	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/metrics"
 )
 
@@ -14,6 +15,7 @@ import (
 type Ingest struct {
 	HooksTable, QueueURL, MetricsNamespace string
 	HookCacheTTL                           time.Duration
+	Limits                                 ingest.Limits
 }
 
 // LoadIngest reads the ingest function's settings; problems collect in e.Err.
@@ -23,6 +25,11 @@ func LoadIngest(e *Env) Ingest {
 		QueueURL:         e.Required(EnvQueueURL),
 		HookCacheTTL:     e.Duration(EnvHookCacheTTL, hookcache.DefaultTTL),
 		MetricsNamespace: e.String(EnvMetricsNamespace, metrics.DefaultNamespace),
+		Limits: ingest.Limits{
+			MaxDeliveries:      e.Int(EnvMaxDeliveries, ingest.DefaultMaxDeliveries),
+			MaxJobBytes:        e.Int(EnvMaxJobBytes, ingest.DefaultMaxJobBytes),
+			MaxRequestJobBytes: int64(e.Int(EnvMaxRequestJobBytes, ingest.DefaultMaxRequestJobBytes)),
+		},
 	}
 }
 

@@ -28,30 +28,39 @@ var (
 // timeout with received one higher, so crashes count as attempts and a job that
 // kills its worker lands in the dead-letter queue like any other failing job.
 
-// Send enqueues every job in one transaction, with Attempt reset to 0.
+// sendChunk is how many jobs Send writes per transaction. Each transaction
+// holds the database's write lock; a few milliseconds of inserts per chunk let
+// other producers' requests and the delivery workers in between, where one
+// transaction for a large fan-out held it for seconds.
+const sendChunk = 100
+
+// Send enqueues the jobs, with Attempt reset to 0, in transactions of
+// sendChunk jobs, encoding each chunk as it is written. If one fails, the
+// chunks before it stay queued, as webhook.Sender allows.
 func (d *DB) Send(ctx context.Context, jobs []webhook.Job) error {
-	if len(jobs) == 0 {
-		return nil
-	}
-	bodies := make([][]byte, len(jobs))
-	for i, j := range jobs {
-		j.Attempt = 0
-		b, err := webhook.EncodeJob(j)
-		if err != nil {
-			return fmt.Errorf("send job %s: %w", j.DeliveryID, err)
-		}
-		bodies[i] = b
-	}
-	err := d.write(ctx, func(tx *sql.Tx) error {
-		for _, b := range bodies {
-			if err := d.queue.SendTx(ctx, tx, goqite.Message{Body: b}); err != nil {
-				return err
+	bodies := make([][]byte, 0, min(len(jobs), sendChunk))
+	for start := 0; start < len(jobs); start += sendChunk {
+		chunk := jobs[start:min(start+sendChunk, len(jobs))]
+		bodies = bodies[:0]
+		for _, j := range chunk {
+			j.Attempt = 0
+			b, err := webhook.EncodeJob(j)
+			if err != nil {
+				return fmt.Errorf("send job %s: %w", j.DeliveryID, err)
 			}
+			bodies = append(bodies, b)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("send %d jobs: %w", len(jobs), err)
+		err := d.write(ctx, func(tx *sql.Tx) error {
+			for _, b := range bodies {
+				if err := d.queue.SendTx(ctx, tx, goqite.Message{Body: b}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("send %d jobs (%d queued): %w", len(jobs), start, err)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // Package ingest turns an ingest request (docs/architecture.md §3) into delivery jobs: it
 // validates every record first, maps them to Logto events, finds the enabled hooks
-// subscribed to each event and enqueues one job per (event x hook). The same
+// subscribed to each event and enqueues one job per (event x hook), within
+// Limits checked before anything is queued (docs/fanout.md). The same
 // Service backs the Lambda (API Gateway HTTP API or direct invoke) and the
 // `webhooks dev` server.
 package ingest
@@ -8,6 +9,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -26,7 +28,15 @@ type Config struct {
 	Now          func() time.Time
 	Logger       *slog.Logger
 	Metrics      *metrics.Recorder
+	// Limits bound the fan-out of one request (see Limits; zero: defaults).
+	Limits Limits
 }
+
+// sendChunk is how many jobs Ingest hands the queue at a time. The jobs share
+// their event's payload, so a chunk is small; the queue encodes and sends each
+// chunk in bounded pieces of its own (the SQS adapter concurrently, the
+// embedded queue in short transactions).
+const sendChunk = 1000
 
 // Service is the ingest service. It is safe for concurrent use.
 type Service struct {
@@ -35,6 +45,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	metrics *metrics.Recorder
+	limits  Limits
 }
 
 // New returns a Service.
@@ -45,6 +56,7 @@ func New(cfg Config) *Service {
 		now:     cfg.Now,
 		log:     cfg.Logger,
 		metrics: cfg.Metrics,
+		limits:  cfg.Limits.withDefaults(),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -68,23 +80,25 @@ type EventRef struct {
 	Event webhook.Event `json:"event"`
 }
 
-// Ingest validates, maps and enqueues one request body. Errors are *Error: a 400
-// (nothing was queued) or a 5xx (the producer should retry; ids are deterministic
-// when records carry an id, so receivers can dedupe the retry).
+// Ingest validates, maps and enqueues one request body. Errors are *Error: a 4xx
+// when the request can never succeed as it is (nothing was queued: every record,
+// and every job against Limits, is checked before the first is sent), or a 503
+// when a retry can help. Then jobs may have been queued partly, which is safe:
+// ids are deterministic when records carry an id, so receivers dedupe the retry.
 func (s *Service) Ingest(ctx context.Context, body []byte) (Response, error) {
 	records, err := webhook.DecodeRequest(body)
 	if err != nil {
 		return Response{}, s.reject(err)
 	}
-	msgs, err := mapping.MapAll(records, s.now())
+	events, err := s.mapRecords(records)
 	if err != nil {
 		return Response{}, s.reject(err)
 	}
-	resp := Response{Accepted: len(records), Events: make([]EventRef, len(msgs))}
-	for i, m := range msgs {
-		resp.Events[i] = EventRef{ID: m.ID, Event: m.Event}
+	resp := Response{Accepted: len(records), Events: make([]EventRef, len(events))}
+	for i, e := range events {
+		resp.Events[i] = EventRef{ID: e.ID, Event: e.Event}
 	}
-	if len(msgs) == 0 {
+	if len(events) == 0 {
 		return resp, nil
 	}
 	hooks, err := s.hooks.List(ctx)
@@ -92,28 +106,63 @@ func (s *Service) Ingest(ctx context.Context, body []byte) (Response, error) {
 		s.log.ErrorContext(ctx, "ingest: cannot read hooks", "error", err)
 		return Response{}, &Error{Status: 503, Code: "hooks_unavailable", Message: "cannot read hooks; retry the request"}
 	}
-	var jobs []webhook.Job
-	for _, m := range msgs {
-		for i := range hooks {
-			if hooks[i].Subscribed(m.Event) {
-				jobs = append(jobs, webhook.NewJob(m, hooks[i].ID))
-			}
-		}
+	plan, err := planFanout(events, hooks, s.limits)
+	if err != nil {
+		return Response{}, s.reject(err)
 	}
-	if len(jobs) > 0 {
+	sent := 0
+	err = plan.chunks(sendChunk, func(jobs []webhook.Job) error {
 		if err := s.queue.Send(ctx, jobs); err != nil {
-			s.log.ErrorContext(ctx, "ingest: enqueue failed", "error", err, "jobs", len(jobs))
-			return Response{}, &Error{Status: 503, Code: "enqueue_failed", Message: "could not queue every delivery; retry the request"}
+			return err
+		}
+		sent += len(jobs)
+		return nil
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "ingest: enqueue failed", "error", err, "jobs", plan.jobs, "sentBefore", sent)
+		return Response{}, &Error{Status: 503, Code: "enqueue_failed",
+			Message: "could not queue every delivery; retry the request (deliveries queued already keep their ids, so receivers dedupe them)"}
+	}
+	resp.Deliveries = plan.jobs
+	msgs := make([]webhook.EventMessage, len(events))
+	for i, e := range events {
+		msgs[i] = e.EventMessage
+	}
+	s.emit(msgs, plan.jobs)
+	s.log.InfoContext(ctx, "ingest: accepted", "records", len(records), "events", len(events), "deliveries", plan.jobs,
+		"jobBytes", plan.bytes)
+	return resp, nil
+}
+
+// mapRecords maps every record, keeping which record each event came from.
+// Like mapping.MapAll it fails on the first record that cannot be mapped.
+func (s *Service) mapRecords(records []webhook.Record) ([]event, error) {
+	now := s.now() // one clock reading for the request, as mapping.MapAll does
+	m := mapping.Mapper{Now: func() time.Time { return now }}
+	var out []event
+	for i, r := range records {
+		msgs, err := m.Map(r)
+		if err != nil {
+			var fe *webhook.FieldError
+			if errors.As(err, &fe) {
+				fe.Record = i
+				return nil, fe
+			}
+			return nil, fmt.Errorf("map records[%d]: %w", i, err)
+		}
+		for _, msg := range msgs {
+			out = append(out, event{EventMessage: msg, record: i})
 		}
 	}
-	resp.Deliveries = len(jobs)
-	s.emit(msgs, len(jobs))
-	s.log.InfoContext(ctx, "ingest: accepted", "records", len(records), "events", len(msgs), "deliveries", len(jobs))
-	return resp, nil
+	return out, nil
 }
 
 func (s *Service) reject(err error) error {
 	s.metrics.Emit("", metrics.Count(metrics.IngestRejected, 1))
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
 	var fe *webhook.FieldError
 	if errors.As(err, &fe) {
 		e := &Error{Status: 400, Code: "invalid_record", Message: fe.Reason, Field: fe.Field}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -33,10 +32,16 @@ type API interface {
 
 var _ API = (*sqs.Client)(nil)
 
+// MaxMessageBytes is the message size Send batches for: SQS's classic maximum,
+// and the default of ingest.Limits.MaxJobBytes, which refuses larger jobs
+// before anything is sent. (A queue may be created to take larger messages;
+// Send then sends each such message alone.)
+const MaxMessageBytes = 256 << 10
+
 // SQS limits.
 const (
 	maxBatch         = 10
-	maxBatchBytes    = 256 << 10 // total payload of one SendMessageBatch
+	maxBatchBytes    = MaxMessageBytes // total payload of one SendMessageBatch
 	maxWaitSeconds   = 20
 	maxVisibilitySec = 43200 // 12 h
 )
@@ -50,6 +55,7 @@ type Queue struct {
 	log            *slog.Logger
 	sendAttempts   int
 	sendBackoff    time.Duration
+	sendInFlight   int
 	scanVisibility time.Duration
 
 	undecodable atomic.Int64
@@ -75,6 +81,12 @@ func WithSendRetry(attempts int, backoff time.Duration) Option {
 	return func(q *Queue) { q.sendAttempts, q.sendBackoff = max(attempts, 1), backoff }
 }
 
+// WithSendConcurrency sets how many SendMessageBatch calls one Send has in
+// flight at most (default DefaultSendConcurrency).
+func WithSendConcurrency(n int) Option {
+	return func(q *Queue) { q.sendInFlight = max(n, 1) }
+}
+
 // WithScanVisibility sets how long ListDead and Redrive hide the dead-lettered
 // messages they have looked at (default 60 s), so that one scan sees each message
 // once. They release them when done; the time only matters if a scan dies.
@@ -85,7 +97,7 @@ func WithScanVisibility(d time.Duration) Option {
 // New returns the queue at queueURL with the dead-letter queue at dlqURL.
 func New(api API, queueURL, dlqURL string, opts ...Option) *Queue {
 	q := &Queue{api: api, url: queueURL, dlq: dlqURL, log: slog.Default(),
-		sendAttempts: 4, sendBackoff: 100 * time.Millisecond, scanVisibility: time.Minute}
+		sendAttempts: 4, sendBackoff: 100 * time.Millisecond, sendInFlight: DefaultSendConcurrency, scanVisibility: time.Minute}
 	for _, o := range opts {
 		o(q)
 	}
@@ -96,100 +108,17 @@ func New(api API, queueURL, dlqURL string, opts ...Option) *Queue {
 // (they are never deleted: see Receive and ListDead).
 func (q *Queue) Undecodable() int64 { return q.undecodable.Load() }
 
-// Send queues the jobs with SendMessageBatch, 10 (or 256 KiB) per call.
+// Send queues the jobs with SendMessageBatch, 10 (or 256 KiB) per call and up
+// to the send concurrency (WithSendConcurrency) calls in flight. Jobs are
+// encoded batch by batch as the calls go out, so memory holds the batches in
+// flight, not every job's body, however many jobs there are. Once a batch fails
+// for good no further call starts; the error says how many jobs were not queued.
 func (q *Queue) Send(ctx context.Context, jobs []webhook.Job) error {
-	bodies := make([]string, len(jobs))
-	for i, j := range jobs {
-		b, err := webhook.EncodeJob(j)
-		if err != nil {
-			return fmt.Errorf("send: %w", err)
-		}
-		bodies[i] = string(b)
-	}
-	_, err := q.sendBodies(ctx, q.url, bodies)
+	_, err := q.send(ctx, q.url, len(jobs), func(i int) (string, error) {
+		b, err := webhook.EncodeJob(jobs[i])
+		return string(b), err
+	})
 	return err
-}
-
-// sendBodies sends bodies to url and reports which were queued. The error, if any,
-// says how many were not and why.
-func (q *Queue) sendBodies(ctx context.Context, url string, bodies []string) ([]bool, error) {
-	sent := make([]bool, len(bodies))
-	var firstErr error
-	for _, batch := range batches(bodies) {
-		if err := q.sendBatch(ctx, url, bodies, batch, sent); err != nil && firstErr == nil {
-			firstErr = err
-		}
-	}
-	failed := 0
-	for _, ok := range sent {
-		if !ok {
-			failed++
-		}
-	}
-	if failed > 0 {
-		return sent, fmt.Errorf("send: %d of %d jobs not queued: %w", failed, len(bodies), firstErr)
-	}
-	return sent, nil
-}
-
-// batches groups the indexes of bodies into SendMessageBatch calls. A body too big
-// for any batch goes alone, and SQS decides.
-func batches(bodies []string) [][]int {
-	var out [][]int
-	var cur []int
-	size := 0
-	for i, b := range bodies {
-		if len(cur) == maxBatch || (len(cur) > 0 && size+len(b) > maxBatchBytes) {
-			out = append(out, cur)
-			cur, size = nil, 0
-		}
-		cur = append(cur, i)
-		size += len(b)
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
-}
-
-// sendBatch sends one batch, retrying entries SQS failed on its side; entry ids
-// are indexes into bodies.
-func (q *Queue) sendBatch(ctx context.Context, url string, bodies []string, batch []int, sent []bool) error {
-	pending := batch
-	backoff := q.sendBackoff
-	var lastErr error
-	for attempt := 1; ; attempt++ {
-		entries := make([]types.SendMessageBatchRequestEntry, len(pending))
-		for k, i := range pending {
-			entries[k] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: &bodies[i]}
-		}
-		out, err := q.api.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: entries})
-		if err != nil {
-			return err // the SDK has retried the call already
-		}
-		for _, ok := range out.Successful {
-			if i, err := strconv.Atoi(aws.ToString(ok.Id)); err == nil && i >= 0 && i < len(sent) {
-				sent[i] = true
-			}
-		}
-		var retry []int
-		for _, f := range out.Failed {
-			lastErr = fmt.Errorf("%s: %s", aws.ToString(f.Code), aws.ToString(f.Message))
-			i, err := strconv.Atoi(aws.ToString(f.Id))
-			if err == nil && !f.SenderFault {
-				retry = append(retry, i)
-			}
-		}
-		if len(retry) == 0 || attempt >= q.sendAttempts {
-			return lastErr
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		pending, backoff = retry, 2*backoff
-	}
 }
 
 // Receive long-polls for up to n (1-10) messages for up to wait (at most 20 s, in

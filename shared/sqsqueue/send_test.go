@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -39,8 +41,12 @@ func TestBatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []int
-		for _, b := range batches(tt.bodies) {
-			got = append(got, len(b))
+		err := eachBatch(len(tt.bodies), func(i int) (string, error) { return tt.bodies[i], nil }, func(b batch) bool {
+			got = append(got, len(b.idx))
+			return true
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: batch sizes %v, want %v", tt.name, got, tt.want)
@@ -140,5 +146,89 @@ func TestEncodeJobKeepsPayloadBytes(t *testing.T) {
 	}
 	if body := string(b); !strings.Contains(body, `"payload":`+payload) || strings.HasSuffix(body, "\n") {
 		t.Errorf("EncodeJob = %s, want the payload verbatim and no trailing newline", body)
+	}
+}
+
+// slowSQS accepts every entry after a pause, recording how many calls were in
+// flight at once.
+type slowSQS struct {
+	API
+	pause             time.Duration
+	mu                sync.Mutex
+	inFlight, maxSeen int
+	calls, entries    int
+	failFrom          int // from this call on, calls fail (0: never)
+}
+
+func (s *slowSQS) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	s.mu.Lock()
+	s.calls++
+	call := s.calls
+	s.inFlight++
+	s.maxSeen = max(s.maxSeen, s.inFlight)
+	s.mu.Unlock()
+	time.Sleep(s.pause)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight--
+	if s.failFrom > 0 && call >= s.failFrom {
+		return nil, errors.New("throttled")
+	}
+	out := &sqs.SendMessageBatchOutput{}
+	for _, e := range in.Entries {
+		s.entries++
+		out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: e.Id})
+	}
+	return out, nil
+}
+
+func manyJobs(n int) []webhook.Job {
+	jobs := make([]webhook.Job, n)
+	for i := range jobs {
+		jobs[i] = webhook.Job{Version: 1, DeliveryID: fmt.Sprint(i), EventID: "e", HookID: "h", Event: webhook.UserCreated, Payload: []byte(`{}`)}
+	}
+	return jobs
+}
+
+// TestSendConcurrently: a large Send keeps several calls in flight, never more
+// than the concurrency, so the ingest function's worst allowed request (about
+// 1,000 calls) is not 1,000 round trips one after another.
+func TestSendConcurrently(t *testing.T) {
+	api := &slowSQS{pause: 5 * time.Millisecond}
+	q := New(api, "main", "dlq", WithSendConcurrency(8))
+	if err := q.Send(t.Context(), manyJobs(1000)); err != nil {
+		t.Fatal(err)
+	}
+	if api.calls != 100 || api.entries != 1000 {
+		t.Errorf("%d calls sent %d entries, want 100 calls, 1000 entries", api.calls, api.entries)
+	}
+	if api.maxSeen < 2 || api.maxSeen > 8 {
+		t.Errorf("at most %d calls were in flight at once, want 2 to 8", api.maxSeen)
+	}
+}
+
+// TestSendStopsAfterFailure: once a call fails for good, Send starts no new
+// one (the request fails anyway; going on would only add duplicates for its
+// retry), and reports every job not queued.
+func TestSendStopsAfterFailure(t *testing.T) {
+	api := &slowSQS{pause: time.Millisecond, failFrom: 3}
+	q := New(api, "main", "dlq", WithSendConcurrency(2))
+	err := q.Send(t.Context(), manyJobs(1000))
+	if err == nil || !strings.Contains(err.Error(), "throttled") {
+		t.Fatalf("Send error = %v, want the call's", err)
+	}
+	if want := fmt.Sprintf("%d of 1000 jobs not queued", 1000-api.entries); !strings.Contains(err.Error(), want) {
+		t.Errorf("Send error = %v, want %q", err, want)
+	}
+	if api.calls > 10 {
+		t.Errorf("Send went on for %d calls after the third failed", api.calls)
+	}
+}
+
+// TestIngestLimitIsTheMessageSize: ingest refuses, by default, exactly the jobs
+// Send was not built for.
+func TestIngestLimitIsTheMessageSize(t *testing.T) {
+	if ingest.DefaultMaxJobBytes != MaxMessageBytes {
+		t.Errorf("ingest.DefaultMaxJobBytes = %d, want sqsqueue.MaxMessageBytes = %d", ingest.DefaultMaxJobBytes, MaxMessageBytes)
 	}
 }
