@@ -231,14 +231,17 @@ func testDeadLetter(t *testing.T, fl *fleet, sec *secrets, bin bootstraps) {
 	if status, body := invokeHTTP(t, ingest, httpAPIEvent(t, nil)); status != http.StatusAccepted {
 		t.Fatalf("ingest status = %d (%s)", status, body)
 	}
-	for attempt := 1; attempt <= 3; attempt++ {
+	for attempt := 1; attempt <= 2; attempt++ {
 		if !driveAttempt(t, s, deliver, attempt) {
 			t.Fatalf("attempt %d was not reported failed", attempt)
 		}
 	}
-	// The last failure makes the message visible at once (no delay: nothing is
-	// left to wait for), so the very next receive, as the event source mapping
-	// keeps polling, exceeds maxReceiveCount and SQS moves it to the DLQ.
+	// The last failed attempt moves the job to the DLQ itself (a deferred job's
+	// copy could outlive maxReceiveCount) and reports the original done, so the
+	// event source mapping deletes it.
+	if driveAttempt(t, s, deliver, 3) {
+		t.Fatal("attempt 3 was reported failed; want it dead-lettered by the function and deleted")
+	}
 	if m := s.receive(t, s.queueURL, 10, 0); len(m) > 0 {
 		t.Fatalf("message delivered a 4th time (receive count %s); want it dead-lettered after 3",
 			m[0].Attributes["ApproximateReceiveCount"])
@@ -461,8 +464,13 @@ func testSSRF(t *testing.T, fl *fleet, sec *secrets, bin bootstraps) {
 		t.Fatalf("ingest: %v %s", err, res.Payload)
 	}
 	msgs := s.receiveN(t, len(targets), 10*time.Second)
-	if failed := s.deliver(t, deliver, msgs); len(failed) != len(targets) {
-		t.Errorf("%d of %d deliveries reported failed, want all", len(failed), len(targets))
+	// A forbidden destination can never succeed: each job goes to the DLQ at
+	// once (reported done, so it leaves the queue) instead of being retried.
+	if failed := s.deliver(t, deliver, msgs); len(failed) != 0 {
+		t.Errorf("%d of %d deliveries reported failed, want none: all dead-lettered at once", len(failed), len(targets))
+	}
+	if v, f := s.counts(t, s.dlqURL); v+f != len(targets) {
+		t.Errorf("DLQ holds %d+%d messages, want %d", v, f, len(targets))
 	}
 	if n := len(recv.requests()); n != 0 {
 		t.Errorf("the loopback receiver got %d requests, want 0", n)
@@ -477,7 +485,7 @@ func testSSRF(t *testing.T, fl *fleet, sec *secrets, bin bootstraps) {
 			host := hostOf(tg.url)
 			if e.Result != webhook.ResultError || e.Status != 0 ||
 				!strings.Contains(e.Error, "forbidden destination") || !strings.Contains(e.Error, tg.wantReason) ||
-				!strings.Contains(e.Error, "host "+host) {
+				!strings.Contains(e.Error, "host "+host) || !strings.Contains(e.Error, "permanent") {
 				t.Errorf("log entry error %q (status %d), want a refusal of host %s naming %q", e.Error, e.Status, host, tg.wantReason)
 			}
 			if strings.Contains(e.Error, "/hook") || strings.Contains(e.Error, "meta-data") {
@@ -521,8 +529,12 @@ func testSSRFRedirect(t *testing.T, fl *fleet, sec *secrets, bin bootstraps) {
 	if err != nil || res.FunctionError {
 		t.Fatalf("ingest: %v %s", err, res.Payload)
 	}
-	if failed := s.deliver(t, deliver, s.receiveN(t, 3, 10*time.Second)); len(failed) != 3 {
-		t.Errorf("%d of 3 deliveries reported failed, want all", len(failed))
+	// The two redirects are retried; the private address is dead-lettered at once.
+	if failed := s.deliver(t, deliver, s.receiveN(t, 3, 10*time.Second)); len(failed) != 2 {
+		t.Errorf("%d of 3 deliveries reported failed, want the 2 redirects", len(failed))
+	}
+	if v, f := s.counts(t, s.dlqURL); v+f != 1 {
+		t.Errorf("DLQ holds %d+%d messages, want the private-address job", v, f)
 	}
 	for _, r := range []*receiver{toMetadata, toSelf} {
 		got := r.requests()

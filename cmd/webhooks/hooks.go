@@ -61,6 +61,7 @@ type hookFlags struct {
 	headers  []string
 	retries  int
 	timeout  time.Duration
+	inFlight int
 	disabled bool
 	asJSON   bool
 }
@@ -73,6 +74,7 @@ func (f *hookFlags) register(cmd *cobra.Command) {
 	fs.StringArrayVar(&f.headers, "header", nil, "a custom header sent with every delivery, as Name:value (repeatable)")
 	fs.IntVar(&f.retries, "retries", 0, fmt.Sprintf("retries after the first attempt, 0-%d (-1: the whole retry schedule, the default)", webhook.MaxRetries))
 	fs.DurationVar(&f.timeout, "timeout", 0, fmt.Sprintf("per-attempt timeout, up to %s (default 10s)", webhook.MaxTimeout))
+	fs.IntVar(&f.inFlight, "max-in-flight", 0, "most attempts at this hook one delivery process runs at once (0: the service's default)")
 	fs.BoolVar(&f.disabled, "disabled", false, "save the hook disabled (update: --disabled=false enables it)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the hook as the management API's JSON")
 }
@@ -110,6 +112,12 @@ func (f *hookFlags) config(cmd *cobra.Command, base management.ConfigJSON) (*man
 			return nil, errors.New("--timeout: must be at least 1ms (or 0 for the default)")
 		}
 		c.TimeoutMs = f.timeout.Milliseconds()
+	}
+	if changed("max-in-flight") {
+		if f.inFlight < 0 || f.inFlight > webhook.MaxInFlight {
+			return nil, fmt.Errorf("--max-in-flight: must be 0 to %d", webhook.MaxInFlight)
+		}
+		c.MaxInFlight = f.inFlight
 	}
 	return &c, nil
 }
@@ -225,7 +233,7 @@ func newHooksUpdateCmd(env *hooksEnv) *cobra.Command {
 			}
 			id := args[0]
 			return env.withAPI(cmd, 0, func(api *hookAPI) error {
-				if changed("url") || changed("header") || changed("retries") || changed("timeout") {
+				if changed("url") || changed("header") || changed("retries") || changed("timeout") || changed("max-in-flight") {
 					// The config is replaced whole, so the flags apply to the
 					// stored one. A concurrent config change between this read
 					// and the update is replaced, as by a PATCH of config.
@@ -238,7 +246,7 @@ func newHooksUpdateCmd(env *hooksEnv) *cobra.Command {
 					}
 				}
 				if in.Events == nil && in.Name == nil && in.Enabled == nil && in.Config == nil {
-					return errors.New("nothing to change: give --url, --events, --name, --header, --retries, --timeout or --disabled")
+					return errors.New("nothing to change: give --url, --events, --name, --header, --retries, --timeout, --max-in-flight or --disabled")
 				}
 				updated, err := api.svc.UpdateHook(cmd.Context(), id, in)
 				if err != nil {

@@ -48,6 +48,12 @@ func printHook(w io.Writer, h management.HookJSON, showKey bool) error {
 		}
 	}
 	row("Enabled", enabled)
+	if h.Config.MaxInFlight > 0 {
+		row("Max in flight", fmt.Sprint(h.Config.MaxInFlight))
+	}
+	if c := h.Circuit; c != nil {
+		row("Circuit", fmt.Sprintf("%s until %s: %s", c.State, formatMillis(c.OpenUntil), c.Reason))
+	}
 	row("Created", formatMillis(h.CreatedAt))
 	if showKey {
 		row("Signing key", h.SigningKey)

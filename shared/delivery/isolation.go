@@ -1,7 +1,9 @@
 package delivery
 
 import (
+	"context"
 	"fmt"
+	"math/bits"
 	"sync"
 	"time"
 
@@ -49,6 +51,12 @@ type IsolationConfig struct {
 	// MinDefer is the shortest deferral of a job whose hook is at its limit
 	// (default 50 ms); it grows with the hook's recent latency, up to its timeout.
 	MinDefer time.Duration
+	// MaxWait is how long a job whose hook is at its limit may wait in the
+	// process for a slot before it is deferred (default 250 ms), when the hook
+	// answers quickly (or is not known yet): a burst to one healthy hook then
+	// costs no deferrals while its limit grows. A hook slower than SlowAfter,
+	// or failing, gets no wait: its jobs are deferred at once.
+	MaxWait time.Duration
 }
 
 // Isolation defaults.
@@ -59,6 +67,7 @@ const (
 	DefaultOpenFor          = 30 * time.Second
 	DefaultMaxOpenFor       = 15 * time.Minute
 	DefaultMinDefer         = 50 * time.Millisecond
+	DefaultMaxWait          = 250 * time.Millisecond
 	// idleEvict is how long an idle hook's state is kept; after it the hook
 	// starts again at InitialInFlight.
 	idleEvict = 5 * time.Minute
@@ -85,6 +94,9 @@ func (c IsolationConfig) withDefaults(concurrency int) IsolationConfig {
 	}
 	if c.MinDefer <= 0 {
 		c.MinDefer = DefaultMinDefer
+	}
+	if c.MaxWait == 0 {
+		c.MaxWait = DefaultMaxWait
 	}
 	return c
 }
@@ -114,7 +126,20 @@ type hookState struct {
 	openings  int
 	probing   bool
 	latency   time.Duration // moving average of attempt latency
+	history   uint32        // the last attempts, 1 bits for failures (newest lowest)
+	samples   int           // how many of history's bits count (at most window)
 	seen      time.Time
+	// freed is closed (and replaced) when an attempt finishes, waking the
+	// jobs waiting for a slot; nil while nobody waits.
+	freed chan struct{}
+}
+
+// wake wakes every job waiting for one of st's slots; the caller holds g.mu.
+func (st *hookState) wake() {
+	if st.freed != nil {
+		close(st.freed)
+		st.freed = nil
+	}
 }
 
 // gate admits attempts per hook; it is safe for concurrent use.
@@ -137,6 +162,33 @@ type admission struct {
 	// wait and reason say, when !ok, how long to defer the job and why.
 	wait   time.Duration
 	reason string
+	// free, when !ok because the hook is at its limit and quick, is closed
+	// when one of its slots frees; patience is how long the job may wait.
+	free     <-chan struct{}
+	patience time.Duration
+}
+
+// acquire is admit, waiting up to the answer's patience (real time, bounded
+// by ctx) for a slot of a quick hook at its limit.
+func (g *gate) acquire(ctx context.Context, h *webhook.Hook, timeout time.Duration, now func() time.Time) admission {
+	a := g.admit(h, timeout, now())
+	if a.ok || a.free == nil {
+		return a
+	}
+	deadline := time.NewTimer(a.patience)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-a.free:
+		case <-deadline.C:
+			return a
+		case <-ctx.Done():
+			return a
+		}
+		if a = g.admit(h, timeout, now()); a.ok || a.free == nil {
+			return a
+		}
+	}
 }
 
 // admit decides whether an attempt at hook h may start at now. An admitted
@@ -167,7 +219,14 @@ func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time) admi
 	}
 	if st.inFlight >= st.limit {
 		wait := min(max(2*st.latency, g.cfg.MinDefer), timeout)
-		return admission{wait: g.spread(wait), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
+		a := admission{wait: g.spread(wait), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
+		if st.failures == 0 && st.latency < g.cfg.SlowAfter && g.cfg.MaxWait > 0 {
+			if st.freed == nil {
+				st.freed = make(chan struct{})
+			}
+			a.free, a.patience = st.freed, g.cfg.MaxWait
+		}
+		return a
 	}
 	st.inFlight++
 	return admission{ok: true}
@@ -180,9 +239,22 @@ type transition struct {
 	reason         string
 }
 
-// done records the result of an admitted attempt: ok is a 2xx; failures are
-// everything else (no response, a timeout, any other status).
-func (g *gate) done(h *webhook.Hook, a admission, ok bool, latency time.Duration, now time.Time) transition {
+// attemptResult is what the gate learns from a finished attempt.
+type attemptResult struct {
+	ok      bool          // a 2xx
+	status  int           // 0 when no response arrived
+	latency time.Duration // time the attempt held its worker
+}
+
+// done records the result of an admitted attempt. The limit follows the cost
+// of the hook's attempts, not their results: a quick attempt (a fast 500
+// included: it barely holds a worker) raises it by one; a slow one (SlowAfter
+// or more, a timeout included) or a 429, the receiver asking for less, halves
+// it; a slow success leaves it. The circuit follows failures: it opens after
+// FailureThreshold failures in a row when most of the recent window failed
+// too, so a receiver that fails a third of requests at random is retried, not
+// cut off.
+func (g *gate) done(h *webhook.Hook, a admission, o attemptResult, now time.Time) transition {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	st := g.state(h.ID, now)
@@ -190,34 +262,42 @@ func (g *gate) done(h *webhook.Hook, a admission, ok bool, latency time.Duration
 	if a.probe {
 		st.probing = false
 	}
+	defer st.wake()
 	if st.latency == 0 {
-		st.latency = latency
+		st.latency = o.latency
 	} else {
-		st.latency = (3*st.latency + latency) / 4
+		st.latency = (3*st.latency + o.latency) / 4
 	}
-	cap := h.MaxInFlight
-	if cap <= 0 {
-		cap = g.cfg.MaxInFlight
+	limit := h.MaxInFlight
+	if limit <= 0 {
+		limit = g.cfg.MaxInFlight
 	}
+	slow := o.latency >= g.cfg.SlowAfter
+	switch {
+	case slow && o.ok:
+	case slow || o.status == 429:
+		st.limit /= 2
+	default:
+		st.limit++
+	}
+	st.limit = min(max(st.limit, 1), limit)
+	st.record(!o.ok)
+
 	var tr transition
-	if ok {
+	if o.ok {
 		st.failures = 0
-		if latency < g.cfg.SlowAfter {
-			st.limit = min(st.limit+1, cap)
-		}
-		st.limit = min(st.limit, cap)
 		if st.circuit != closed || h.CircuitOpenUntil != 0 {
 			tr.closed = true
 		}
 		st.circuit, st.openings = closed, 0
 		return tr
 	}
-	st.limit = min(max(st.limit/2, 1), cap)
 	st.failures++
 	if g.cfg.FailureThreshold < 0 {
 		return tr
 	}
-	if a.probe || (st.circuit == closed && st.failures >= g.cfg.FailureThreshold) {
+	trip := st.circuit == closed && st.failures >= g.cfg.FailureThreshold && st.failureRate() >= tripRate
+	if a.probe || trip {
 		d := g.cfg.OpenFor << min(st.openings, 20)
 		d = min(d, g.cfg.MaxOpenFor)
 		st.openings++
@@ -232,17 +312,28 @@ func (g *gate) done(h *webhook.Hook, a admission, ok bool, latency time.Duration
 	return tr
 }
 
-// release gives back an admitted attempt that was never made (the hook could
-// not be signed for, say), without counting a result.
-func (g *gate) release(h *webhook.Hook, a admission) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if st := g.hooks[h.ID]; st != nil {
-		st.inFlight = max(st.inFlight-1, 0)
-		if a.probe {
-			st.probing = false
-		}
+// The circuit's window: the last window attempts, of which at least tripRate
+// must have failed for it to open.
+const (
+	window   = 20
+	tripRate = 0.8
+)
+
+// record adds one attempt to the window.
+func (st *hookState) record(failed bool) {
+	st.history <<= 1
+	if failed {
+		st.history |= 1
 	}
+	st.samples = min(st.samples+1, window)
+}
+
+// failureRate is the share of failures in the window.
+func (st *hookState) failureRate() float64 {
+	if st.samples == 0 {
+		return 0
+	}
+	return float64(bits.OnesCount32(st.history&(1<<st.samples-1))) / float64(st.samples)
 }
 
 func (g *gate) state(id string, now time.Time) *hookState {

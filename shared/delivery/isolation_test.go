@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -33,13 +34,16 @@ func TestGateAdaptiveLimit(t *testing.T) {
 		// counting how many the gate admits at once.
 		results []bool
 		latency time.Duration
+		status  int
 		want    int
 	}{
 		{name: "a new hook starts at InitialInFlight", want: 2},
 		{name: "quick successes grow it to the process's concurrency", results: repeat(true, 20), latency: 5 * time.Millisecond, want: 10},
 		{name: "slow successes do not grow it", results: repeat(true, 20), latency: 3 * time.Second, want: 2},
 		{name: "the hook's own cap bounds it", hook: webhook.Hook{MaxInFlight: 4}, results: repeat(true, 20), latency: time.Millisecond, want: 4},
-		{name: "failures halve it down to one", results: append(repeat(true, 20), false, false, false), latency: time.Millisecond, want: 1},
+		{name: "timeouts halve it down to one", results: repeat(false, 4), latency: 10 * time.Second, want: 1},
+		{name: "quick failures cost little and grow it", results: repeat(false, 20), latency: time.Millisecond, want: 10},
+		{name: "a 429 halves it", results: repeat(false, 3), latency: time.Millisecond, status: 429, want: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,7 +55,7 @@ func TestGateAdaptiveLimit(t *testing.T) {
 				if !a.ok {
 					t.Fatalf("a lone attempt was not admitted: %+v", a)
 				}
-				g.done(&h, a, ok, tt.latency, t0)
+				g.done(&h, a, attemptResult{ok: ok, status: tt.status, latency: tt.latency}, t0)
 			}
 			if got := len(admitN(g, &h, 50, t0)); got != tt.want {
 				t.Errorf("admitted %d at once; want %d", got, tt.want)
@@ -72,7 +76,7 @@ func TestGateDefersAtTheLimit(t *testing.T) {
 	if got := len(admitN(g, &other, 2, t0)); got != 2 {
 		t.Errorf("another hook got %d attempts; want 2: limits are per hook", got)
 	}
-	g.done(&h, held[0], true, 20*time.Millisecond, t0)
+	g.done(&h, held[0], attemptResult{ok: true, latency: 20*time.Millisecond}, t0)
 	if a := g.admit(&h, 10*time.Second, t0); !a.ok {
 		t.Errorf("after one finished, attempt = %+v; want admitted", a)
 	}
@@ -88,7 +92,7 @@ func TestGateCircuit(t *testing.T) {
 		if !a.ok {
 			t.Fatalf("attempt %d deferred before the threshold: %+v", i+1, a)
 		}
-		tr = g.done(&h, a, false, time.Second, now)
+		tr = g.done(&h, a, attemptResult{ok: false, latency: time.Second}, now)
 		if tr.opened != (i == 2) {
 			t.Fatalf("after failure %d opened = %v", i+1, tr.opened)
 		}
@@ -109,14 +113,14 @@ func TestGateCircuit(t *testing.T) {
 	if a := g.admit(&h, time.Second, now); a.ok || !strings.Contains(a.reason, "probe") {
 		t.Errorf("second attempt while probing = %+v; want deferred", a)
 	}
-	if tr := g.done(&h, probe, false, time.Second, now); !tr.opened || !tr.openUntil.Equal(now.Add(2*time.Minute)) {
+	if tr := g.done(&h, probe, attemptResult{ok: false, latency: time.Second}, now); !tr.opened || !tr.openUntil.Equal(now.Add(2*time.Minute)) {
 		t.Errorf("failed probe: %+v; want reopened for 2m", tr)
 	}
 
 	// A successful probe closes it.
 	now = now.Add(2 * time.Minute)
 	probe = g.admit(&h, time.Second, now)
-	if tr := g.done(&h, probe, true, time.Millisecond, now); !tr.closed {
+	if tr := g.done(&h, probe, attemptResult{ok: true, latency: time.Millisecond}, now); !tr.closed {
 		t.Errorf("successful probe: %+v; want closed", tr)
 	}
 	if got := len(admitN(g, &h, 10, now)); got != 2 {
@@ -134,7 +138,7 @@ func TestGateFollowsTheStoredCircuit(t *testing.T) {
 	if !a.ok || !a.probe {
 		t.Fatalf("after the stored time: %+v; want a probe", a)
 	}
-	if tr := g.done(&h, a, true, time.Millisecond, t0.Add(time.Minute)); !tr.closed {
+	if tr := g.done(&h, a, attemptResult{ok: true, latency: time.Millisecond}, t0.Add(time.Minute)); !tr.closed {
 		t.Errorf("probe success: %+v; want closed, so the store is cleared", tr)
 	}
 }
@@ -143,7 +147,7 @@ func TestGateEvictsIdleHooks(t *testing.T) {
 	g := testGate(IsolationConfig{})
 	for _, id := range []string{"a", "b", "c"} {
 		h := webhook.Hook{ID: id}
-		g.done(&h, g.admit(&h, time.Second, t0), true, time.Millisecond, t0)
+		g.done(&h, g.admit(&h, time.Second, t0), attemptResult{ok: true, latency: time.Millisecond}, t0)
 	}
 	busy := webhook.Hook{ID: "busy"}
 	g.admit(&busy, time.Second, t0)
@@ -160,4 +164,52 @@ func repeat(v bool, n int) []bool {
 		out[i] = v
 	}
 	return out
+}
+
+// TestGateWaitsForAQuickHook checks that a job of a quick hook at its limit
+// waits for a slot instead of being deferred, and that a failing hook's job
+// does not wait.
+func TestGateWaitsForAQuickHook(t *testing.T) {
+	g := testGate(IsolationConfig{MaxWait: 5 * time.Second})
+	h := webhook.Hook{ID: "quick"}
+	now := func() time.Time { return t0 }
+	held := admitN(g, &h, 2, t0)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		g.done(&h, held[0], attemptResult{ok: true, latency: time.Millisecond}, t0)
+	}()
+	start := time.Now()
+	if a := g.acquire(context.Background(), &h, time.Second, now); !a.ok {
+		t.Fatalf("quick hook at its limit: %+v; want admitted once a slot freed", a)
+	}
+	if waited := time.Since(start); waited > 4*time.Second {
+		t.Errorf("waited %s; want about the 20 ms until the slot freed", waited)
+	}
+
+	bad := webhook.Hook{ID: "failing"}
+	a := g.acquire(context.Background(), &bad, time.Second, now)
+	g.done(&bad, a, attemptResult{ok: false, latency: 10 * time.Second}, t0) // a timeout: limit 2 -> 1
+	admitN(g, &bad, 1, t0)
+	start = time.Now()
+	if a := g.acquire(context.Background(), &bad, time.Second, now); a.ok || time.Since(start) > time.Second {
+		t.Errorf("failing hook at its limit: %+v after %s; want deferred at once", a, time.Since(start))
+	}
+}
+
+// TestGateToleratesAFlakyReceiver fails a third of the attempts, five in a
+// row among them, and checks the circuit stays closed: most of the window
+// succeeded, so the hook is retried, not cut off.
+func TestGateToleratesAFlakyReceiver(t *testing.T) {
+	g := testGate(IsolationConfig{})
+	h := webhook.Hook{ID: "flaky"}
+	pattern := []bool{true, true, false, true, true, false, true, true, true, true, true, true, true, false, false, false, false, false}
+	for i, ok := range pattern {
+		a := g.admit(&h, time.Second, t0)
+		if !a.ok {
+			t.Fatalf("attempt %d deferred: %+v", i+1, a)
+		}
+		if tr := g.done(&h, a, attemptResult{ok: ok, status: 500, latency: time.Millisecond}, t0); tr.opened {
+			t.Fatalf("attempt %d opened the circuit (%s); want it closed while most of the window succeeded", i+1, tr.reason)
+		}
+	}
 }

@@ -105,6 +105,11 @@ func NewService(cfg Config) *Service {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
 	}
+	if cfg.Isolation.OpenFor <= 0 && len(cfg.Schedule) > 1 {
+		// The first retry's delay, within [1 s, DefaultOpenFor]: a short test
+		// schedule probes often, the default one (5 s) soon enough.
+		cfg.Isolation.OpenFor = min(max(cfg.Schedule[1], time.Second), DefaultOpenFor)
+	}
 	return &Service{cfg: cfg, hooks: hookcache.New(cfg.Hooks, cfg.HookCacheTTL), gate: newGate(cfg.Isolation, cfg.Concurrency, cfg.Rand)}
 }
 
@@ -175,12 +180,11 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 
 	now := s.cfg.Now()
 	timeout := hook.Timeout(s.cfg.Timeout)
-	adm := s.gate.admit(&hook, timeout, now)
+	adm := s.gate.acquire(ctx, &hook, timeout, s.cfg.Now)
 	if !adm.ok {
-		log.DebugContext(ctx, "delivery: deferred", "reason", adm.reason, "delay", adm.wait.String())
-		t.add(metrics.DeliveryDeferred)
-		return Outcome{Action: Defer, Delay: adm.wait}
+		return s.deferJob(ctx, log, t, job, adm, now)
 	}
+	now = s.cfg.Now() // the wait for a slot may have taken a moment
 	body := job.Body()
 	resp, postErr := Attempt(ctx, s.cfg.Poster, &hook, job.DeliveryID, body, now, s.cfg.Timeout)
 
@@ -206,7 +210,7 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 			entry.Error += ": redirects are not followed"
 		}
 	}
-	if tr := s.gate.done(&hook, adm, ok, resp.Latency, s.cfg.Now()); tr.opened || tr.closed {
+	if tr := s.gate.done(&hook, adm, attemptResult{ok: ok, status: resp.Status, latency: resp.Latency}, s.cfg.Now()); tr.opened || tr.closed {
 		s.circuitChanged(ctx, log, t, &hook, tr)
 		if tr.opened {
 			entry.Error += "; circuit opened: " + tr.reason
@@ -365,4 +369,26 @@ func (s *Service) circuitChanged(ctx context.Context, log *slog.Logger, t *tally
 		log.ErrorContext(ctx, "delivery: cannot store the circuit state", "error", err)
 	}
 	s.hooks.Forget(hook.ID)
+}
+
+// deferJob answers a job the gate did not admit: Defer, unless the job has
+// been queued longer than its whole retry schedule (with jitter) would take,
+// in which case it goes to the dead-letter queue as it would have had every
+// attempt failed; the deferral is cut short to come back at that moment.
+func (s *Service) deferJob(ctx context.Context, log *slog.Logger, t *tally, job webhook.Job, adm admission, now time.Time) Outcome {
+	delay := adm.wait
+	if job.QueuedAt > 0 {
+		life := time.Duration(float64(s.cfg.Schedule.Total()) * (1 + Jitter))
+		left := time.UnixMilli(job.QueuedAt).Add(life).Sub(now)
+		if left <= 0 {
+			log.WarnContext(ctx, "delivery: held back for longer than the retry schedule, dead-lettering",
+				"reason", adm.reason, "queuedAt", time.UnixMilli(job.QueuedAt).UTC().Format(time.RFC3339))
+			t.add(metrics.DeliveryDeadLettered)
+			return Outcome{Action: DeadLetter}
+		}
+		delay = min(delay, left)
+	}
+	log.DebugContext(ctx, "delivery: deferred", "reason", adm.reason, "delay", delay.String())
+	t.add(metrics.DeliveryDeferred)
+	return Outcome{Action: Defer, Delay: delay}
 }

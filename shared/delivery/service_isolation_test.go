@@ -66,8 +66,10 @@ func TestDeliverOpensTheCircuit(t *testing.T) {
 			t.Fatalf("failure %d: %+v; want Retry", i+1, out)
 		}
 	}
+	// The circuit opens for the schedule's first retry delay (5 s) at first.
+	openFor := delivery.DefaultSchedule[1]
 	h, _ := f.hooks.GetHook(context.Background(), "h1")
-	if want := now.Add(delivery.DefaultOpenFor).UnixMilli(); h.CircuitOpenUntil != want || !strings.Contains(h.CircuitReason, "5 failed attempts in a row") {
+	if want := now.Add(openFor).UnixMilli(); h.CircuitOpenUntil != want || !strings.Contains(h.CircuitReason, "5 failed attempts in a row") {
 		t.Errorf("stored circuit = %d %q; want open until %d, naming the failures", h.CircuitOpenUntil, h.CircuitReason, want)
 	}
 	entries, _ := f.log.Query(context.Background(), webhook.LogQuery{HookID: "h1"})
@@ -85,8 +87,8 @@ func TestDeliverOpensTheCircuit(t *testing.T) {
 	}
 	posts := len(f.poster.requests)
 	out := f.svc.Deliver(context.Background(), messageFor("h1", 50))
-	if out.Action != delivery.Defer || out.Delay < delivery.DefaultOpenFor {
-		t.Errorf("job while open: %+v; want Defer for at least %s", out, delivery.DefaultOpenFor)
+	if out.Action != delivery.Defer || out.Delay < openFor {
+		t.Errorf("job while open: %+v; want Defer for at least %s", out, openFor)
 	}
 	if len(f.poster.requests) != posts {
 		t.Errorf("a job was POSTed while the circuit was open")
@@ -94,7 +96,7 @@ func TestDeliverOpensTheCircuit(t *testing.T) {
 
 	// After OpenFor a probe goes out; its success closes the circuit.
 	failing = false
-	later := now.Add(delivery.DefaultOpenFor + time.Second)
+	later := now.Add(openFor + time.Second)
 	svc := delivery.NewService(delivery.Config{Hooks: f.hooks, Poster: f.poster, Now: func() time.Time { return later }})
 	if out := svc.Deliver(context.Background(), messageFor("h1", 51)); out.Action != delivery.Ack {
 		t.Fatalf("probe: %+v; want Ack", out)
@@ -173,4 +175,34 @@ func (p *blockingPoster) count(hook string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.counts[hook]
+}
+
+// TestDeliverDeadLettersAJobHeldBackTooLong checks the bound on deferrals: a
+// job held back by an open circuit for longer than its retry schedule goes to
+// the dead-letter queue, and a younger one is deferred no later than that.
+func TestDeliverDeadLettersAJobHeldBackTooLong(t *testing.T) {
+	open := testHook
+	open.CircuitOpenUntil, open.CircuitReason = now.Add(time.Hour).UnixMilli(), "down"
+	f := newFixture(t, status(204), open)
+	life := time.Duration(float64(delivery.DefaultSchedule.Total()) * (1 + delivery.Jitter))
+	tests := []struct {
+		name     string
+		queuedAt time.Time
+		want     delivery.Outcome
+	}{
+		{"queued longer ago than the schedule", now.Add(-life - time.Second), delivery.Outcome{Action: delivery.DeadLetter}},
+		{"due within the circuit's hour", now.Add(-life + time.Minute), delivery.Outcome{Action: delivery.Defer, Delay: time.Minute}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := message(1)
+			m.Job.QueuedAt = tt.queuedAt.UnixMilli()
+			if out := f.svc.Deliver(context.Background(), m); out != tt.want {
+				t.Errorf("outcome %+v; want %+v", out, tt.want)
+			}
+		})
+	}
+	if len(f.poster.requests) != 0 {
+		t.Errorf("%d POSTs while the circuit was open; want none", len(f.poster.requests))
+	}
 }

@@ -254,7 +254,7 @@ func (d *DB) Redrive(ctx context.Context, f webhook.DeadFilter, progress func(mo
 					continue // another redrive took it
 				}
 				j := dj.job
-				j.Attempt = 0
+				j.Attempt, j.QueuedAt = 0, time.Now().UnixMilli() // a fresh schedule
 				body, err := webhook.EncodeJob(j)
 				if err != nil {
 					return err

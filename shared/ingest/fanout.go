@@ -64,11 +64,12 @@ type event struct {
 // fanout is the checked plan of one request: its events and, per event, the
 // indexes of the hooks subscribed to it.
 type fanout struct {
-	events []event
-	hooks  []webhook.Hook
-	subs   [][]int
-	jobs   int
-	bytes  int64
+	queuedAt int64 // every job's QueuedAt: the same width for all, so sizes stay exact
+	events   []event
+	hooks    []webhook.Hook
+	subs     [][]int
+	jobs     int
+	bytes    int64
 }
 
 // planFanout finds the subscribed hooks of every event and checks the request
@@ -79,12 +80,12 @@ type fanout struct {
 // the lengths of the ids. The error is an *Error (413) naming the limit: first
 // a record whose job cannot fit the queue, then the delivery count, then the
 // bytes, each with the request's whole figures.
-func planFanout(events []event, hooks []webhook.Hook, l Limits) (*fanout, error) {
+func planFanout(events []event, hooks []webhook.Hook, l Limits, queuedAt int64) (*fanout, error) {
 	idLen := make([]int, len(hooks))
 	for i := range hooks {
 		idLen[i] = jsonStringLen(hooks[i].ID)
 	}
-	f := &fanout{events: events, hooks: hooks, subs: make([][]int, len(events))}
+	f := &fanout{queuedAt: queuedAt, events: events, hooks: hooks, subs: make([][]int, len(events))}
 	perRecord := map[int]int{}
 	for k, e := range events {
 		longest, idBytes, n := -1, int64(0), 0
@@ -106,7 +107,7 @@ func planFanout(events []event, hooks []webhook.Hook, l Limits) (*fanout, error)
 		}
 		f.jobs += n
 		perRecord[e.record] += n
-		b, err := webhook.EncodeJob(webhook.NewJob(e.EventMessage, hooks[longest].ID))
+		b, err := webhook.EncodeJob(f.job(e, longest))
 		if err != nil {
 			return nil, fmt.Errorf("size job of records[%d]: %w", e.record, err)
 		}
@@ -166,7 +167,7 @@ func (f *fanout) chunks(size int, yield func([]webhook.Job) error) error {
 	chunk := make([]webhook.Job, 0, min(size, f.jobs))
 	for k, e := range f.events {
 		for _, i := range f.subs[k] {
-			chunk = append(chunk, webhook.NewJob(e.EventMessage, f.hooks[i].ID))
+			chunk = append(chunk, f.job(e, i))
 			if len(chunk) == size {
 				if err := yield(chunk); err != nil {
 					return err
@@ -179,4 +180,11 @@ func (f *fanout) chunks(size int, yield func([]webhook.Job) error) error {
 		return yield(chunk)
 	}
 	return nil
+}
+
+// job is the delivery job of e for hook i.
+func (f *fanout) job(e event, i int) webhook.Job {
+	j := webhook.NewJob(e.EventMessage, f.hooks[i].ID)
+	j.QueuedAt = f.queuedAt
+	return j
 }

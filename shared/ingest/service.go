@@ -106,7 +106,7 @@ func (s *Service) Ingest(ctx context.Context, body []byte) (Response, error) {
 		s.log.ErrorContext(ctx, "ingest: cannot read hooks", "error", err)
 		return Response{}, &Error{Status: 503, Code: "hooks_unavailable", Message: "cannot read hooks; retry the request"}
 	}
-	plan, err := planFanout(events, hooks, s.limits)
+	plan, err := planFanout(events, hooks, s.limits, s.now().UnixMilli())
 	if err != nil {
 		return Response{}, s.reject(err)
 	}

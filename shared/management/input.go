@@ -224,7 +224,7 @@ func parseEvents(raw json.RawMessage, field string) ([]webhook.Event, error) {
 	return events, nil
 }
 
-var configFields = map[string]bool{"url": true, "headers": true, "retries": true, "timeoutMs": true}
+var configFields = map[string]bool{"url": true, "headers": true, "retries": true, "timeoutMs": true, "maxInFlight": true}
 
 // parseConfig checks the shape of a HookConfig; Hook.Validate checks the values.
 func parseConfig(raw json.RawMessage) (*HookConfig, error) {
@@ -267,6 +267,13 @@ func parseConfig(raw json.RawMessage) (*HookConfig, error) {
 		if c.TimeoutMs, err = parseInt(rawTimeout, "config.timeoutMs", 0, webhook.MaxTimeout.Milliseconds()); err != nil {
 			return nil, err
 		}
+	}
+	if raw, ok := m["maxInFlight"]; ok {
+		n, err := parseInt(raw, "config.maxInFlight", 0, webhook.MaxInFlight)
+		if err != nil {
+			return nil, err
+		}
+		c.MaxInFlight = int(n)
 	}
 	return &c, nil
 }

@@ -26,17 +26,18 @@ type HookInput struct {
 	Enabled *bool
 }
 
-// HookConfig is Logto's HookConfig plus timeoutMs.
+// HookConfig is Logto's HookConfig plus timeoutMs and maxInFlight.
 type HookConfig struct {
-	URL       string
-	Headers   map[string]string
-	Retries   *int
-	TimeoutMs int64
+	URL         string
+	Headers     map[string]string
+	Retries     *int
+	TimeoutMs   int64
+	MaxInFlight int
 }
 
 // apply sets the hook's config fields; absent ones are reset, not kept.
 func (c *HookConfig) apply(h *webhook.Hook) {
-	h.URL, h.Headers, h.Retries, h.TimeoutMs = c.URL, c.Headers, c.Retries, c.TimeoutMs
+	h.URL, h.Headers, h.Retries, h.TimeoutMs, h.MaxInFlight = c.URL, c.Headers, c.Retries, c.TimeoutMs, c.MaxInFlight
 }
 
 // ListHooks returns every hook, newest first.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -65,7 +66,7 @@ func (q *Queue) Redrive(ctx context.Context, f webhook.DeadFilter, progress func
 				continue
 			}
 			j := m.job
-			j.Attempt = 0
+			j.Attempt, j.QueuedAt = 0, time.Now().UnixMilli() // a fresh schedule
 			b, err := webhook.EncodeJob(j)
 			if err != nil {
 				return true, err

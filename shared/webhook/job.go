@@ -36,6 +36,12 @@ type Job struct {
 	// embedded queue keeps every attempt here, and on SQS a deferred job's copy
 	// carries it, the copy's receive count adding the rest (see ReceiveAttempt).
 	Attempt int `json:"attempt,omitempty"`
+	// QueuedAt (epoch ms) is when ingest queued the job, or a redrive requeued
+	// it. It bounds how long the delivery service may defer the job without an
+	// attempt (see delivery.Service): a job held back by an open circuit for
+	// longer than its retry schedule goes to the dead-letter queue, as it would
+	// have had every attempt failed. 0 (jobs from before the field): no bound.
+	QueuedAt int64 `json:"queuedAt,omitempty"`
 }
 
 // ReceiveAttempt is the 1-based attempt number of a receive of j on SQS, whose

@@ -62,6 +62,10 @@ func decodeCanonicalJob(b []byte) (Job, bool) {
 			j.Version, ok = p.int()
 		case "attempt":
 			j.Attempt, ok = p.int()
+		case "queuedAt":
+			var n int
+			n, ok = p.int()
+			j.QueuedAt = int64(n)
 		case "deliveryId":
 			j.DeliveryID, ok = p.plainString()
 		case "eventId":
