@@ -76,7 +76,7 @@ func TestGateDefersAtTheLimit(t *testing.T) {
 	if got := len(admitN(g, &other, 2, t0)); got != 2 {
 		t.Errorf("another hook got %d attempts; want 2: limits are per hook", got)
 	}
-	g.done(&h, held[0], attemptResult{ok: true, latency: 20*time.Millisecond}, t0)
+	g.done(&h, held[0], attemptResult{ok: true, latency: 20 * time.Millisecond}, t0)
 	if a := g.admit(&h, 10*time.Second, t0); !a.ok {
 		t.Errorf("after one finished, attempt = %+v; want admitted", a)
 	}
