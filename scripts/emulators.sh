@@ -8,7 +8,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 MOTO_PORT=$(free_port)
 MOTO_LOG="${TMPDIR:-/tmp}/webhooks-moto-$MOTO_PORT.log"
-moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+# scripts/moto_server.py is moto_server with DynamoDB requests serialised (see there).
+python "$(dirname "${BASH_SOURCE[0]}")/moto_server.py" 127.0.0.1 "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 
 stop_emulators() {

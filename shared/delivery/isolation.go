@@ -129,6 +129,7 @@ type hookState struct {
 	history   uint32        // the last attempts, 1 bits for failures (newest lowest)
 	samples   int           // how many of history's bits count (at most window)
 	seen      time.Time
+	created   time.Time
 	// freed is closed (and replaced) when an attempt finishes, waking the
 	// jobs waiting for a slot; nil while nobody waits.
 	freed chan struct{}
@@ -211,16 +212,15 @@ func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time) admi
 		fallthrough
 	case halfOpen:
 		if st.probing {
-			return admission{wait: g.spread(timeout), reason: "circuit half-open: a probe is in flight"}
+			return admission{wait: g.spread(g.retryIn(st, timeout)), reason: "circuit half-open: a probe is in flight"}
 		}
 		st.probing = true
 		st.inFlight++
 		return admission{ok: true, probe: true}
 	}
 	if st.inFlight >= st.limit {
-		wait := min(max(2*st.latency, g.cfg.MinDefer), timeout)
-		a := admission{wait: g.spread(wait), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
-		if st.failures == 0 && st.latency < g.cfg.SlowAfter && g.cfg.MaxWait > 0 {
+		a := admission{wait: g.spread(g.retryIn(st, timeout)), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
+		if g.quick(st, now) && g.cfg.MaxWait > 0 {
 			if st.freed == nil {
 				st.freed = make(chan struct{})
 			}
@@ -230,6 +230,23 @@ func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time) admi
 	}
 	st.inFlight++
 	return admission{ok: true}
+}
+
+// quick reports whether st's hook is worth waiting for: its recent attempts
+// succeeded in less than SlowAfter, or, before any has finished, it was first
+// seen less than MaxWait ago. A hook whose first attempts hang therefore costs
+// its neighbours about MaxWait of waiting, once.
+func (g *gate) quick(st *hookState, now time.Time) bool {
+	if st.samples == 0 {
+		return now.Sub(st.created) < g.cfg.MaxWait
+	}
+	return st.failures == 0 && st.latency < g.cfg.SlowAfter
+}
+
+// retryIn is how long to defer a job whose hook has no slot free: about two
+// of its recent attempts, within [MinDefer, timeout].
+func (g *gate) retryIn(st *hookState, timeout time.Duration) time.Duration {
+	return min(max(2*st.latency, g.cfg.MinDefer), timeout)
 }
 
 // transition is what done reports of the circuit, for logs, metrics and the store.
@@ -339,7 +356,7 @@ func (st *hookState) failureRate() float64 {
 func (g *gate) state(id string, now time.Time) *hookState {
 	st := g.hooks[id]
 	if st == nil {
-		st = &hookState{limit: min(g.cfg.InitialInFlight, g.cfg.MaxInFlight)}
+		st = &hookState{limit: min(g.cfg.InitialInFlight, g.cfg.MaxInFlight), created: now}
 		g.hooks[id] = st
 	}
 	st.seen = now
