@@ -57,6 +57,7 @@ type section struct {
 var sections = []section{
 	{"delivery", benchDelivery},
 	{"pipeline", benchPipeline},
+	{"isolation", benchIsolation},
 	{"ingest", benchIngest},
 	{"calls", benchCalls},
 	{"coldstart", benchColdStart},

@@ -119,6 +119,10 @@ type hookState struct {
 	inFlight int
 	limit    int
 	failures int // failed attempts in a row
+	timeouts int // attempts in a row that timed out
+	// busySince is when the hook last went from nothing in flight to
+	// something: before any attempt finishes, how long its attempts have run.
+	busySince time.Time
 	circuit  circuit
 	// openUntil is when an open circuit lets a probe through; openings counts
 	// the openings since it last closed (for the doubling).
@@ -212,14 +216,14 @@ func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time) admi
 		fallthrough
 	case halfOpen:
 		if st.probing {
-			return admission{wait: g.spread(g.retryIn(st, timeout)), reason: "circuit half-open: a probe is in flight"}
+			return admission{wait: g.spread(g.retryIn(st, timeout, now)), reason: "circuit half-open: a probe is in flight"}
 		}
 		st.probing = true
-		st.inFlight++
+		st.start(now)
 		return admission{ok: true, probe: true}
 	}
 	if st.inFlight >= st.limit {
-		a := admission{wait: g.spread(g.retryIn(st, timeout)), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
+		a := admission{wait: g.spread(g.retryIn(st, timeout, now)), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
 		if g.quick(st, now) && g.cfg.MaxWait > 0 {
 			if st.freed == nil {
 				st.freed = make(chan struct{})
@@ -228,8 +232,16 @@ func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time) admi
 		}
 		return a
 	}
-	st.inFlight++
+	st.start(now)
 	return admission{ok: true}
+}
+
+// start counts an admitted attempt in flight.
+func (st *hookState) start(now time.Time) {
+	if st.inFlight == 0 {
+		st.busySince = now
+	}
+	st.inFlight++
 }
 
 // quick reports whether st's hook is worth waiting for: its recent attempts
@@ -244,9 +256,19 @@ func (g *gate) quick(st *hookState, now time.Time) bool {
 }
 
 // retryIn is how long to defer a job whose hook has no slot free: about two
-// of its recent attempts, within [MinDefer, timeout].
-func (g *gate) retryIn(st *hookState, timeout time.Duration) time.Duration {
-	return min(max(2*st.latency, g.cfg.MinDefer), timeout)
+// of its recent attempts, at least MinDefer for a quick hook; for one that is
+// not, at least SlowAfter and as long as its attempts in flight have run, so a
+// hook whose attempts hang has its jobs come back less and less often instead
+// of churning through the queue. Never more than the hook's timeout.
+func (g *gate) retryIn(st *hookState, timeout time.Duration, now time.Time) time.Duration {
+	d := max(2*st.latency, g.cfg.MinDefer)
+	if !g.quick(st, now) {
+		d = max(d, g.cfg.SlowAfter)
+		if st.inFlight > 0 {
+			d = max(d, now.Sub(st.busySince))
+		}
+	}
+	return min(d, timeout)
 }
 
 // transition is what done reports of the circuit, for logs, metrics and the store.
@@ -258,7 +280,8 @@ type transition struct {
 
 // attemptResult is what the gate learns from a finished attempt.
 type attemptResult struct {
-	ok      bool          // a 2xx
+	ok       bool // a 2xx
+	timedOut bool // no response within the attempt's timeout
 	status  int           // 0 when no response arrived
 	latency time.Duration // time the attempt held its worker
 }
@@ -299,10 +322,15 @@ func (g *gate) done(h *webhook.Hook, a admission, o attemptResult, now time.Time
 	}
 	st.limit = min(max(st.limit, 1), limit)
 	st.record(!o.ok)
+	if o.timedOut {
+		st.timeouts++
+	} else {
+		st.timeouts = 0
+	}
 
 	var tr transition
 	if o.ok {
-		st.failures = 0
+		st.failures, st.timeouts = 0, 0
 		if st.circuit != closed || h.CircuitOpenUntil != 0 {
 			tr.closed = true
 		}
@@ -313,16 +341,22 @@ func (g *gate) done(h *webhook.Hook, a admission, o attemptResult, now time.Time
 	if g.cfg.FailureThreshold < 0 {
 		return tr
 	}
-	trip := st.circuit == closed && st.failures >= g.cfg.FailureThreshold && st.failureRate() >= tripRate
+	// Timeouts are the costly failure (each held a worker for the whole
+	// timeout), so two in a row are enough.
+	inARow := st.failures >= g.cfg.FailureThreshold || st.timeouts >= timeoutThreshold
+	trip := st.circuit == closed && inARow && st.failureRate() >= tripRate
 	if a.probe || trip {
 		d := g.cfg.OpenFor << min(st.openings, 20)
 		d = min(d, g.cfg.MaxOpenFor)
 		st.openings++
 		st.circuit, st.openUntil = open, now.Add(d)
 		tr.opened, tr.openUntil = true, st.openUntil
-		if a.probe {
+		switch {
+		case a.probe:
 			tr.reason = fmt.Sprintf("probe failed; open for %s", formatDuration(d))
-		} else {
+		case st.timeouts >= timeoutThreshold:
+			tr.reason = fmt.Sprintf("%d attempts in a row timed out; open for %s", st.timeouts, formatDuration(d))
+		default:
 			tr.reason = fmt.Sprintf("%d failed attempts in a row; open for %s", st.failures, formatDuration(d))
 		}
 	}
@@ -334,6 +368,8 @@ func (g *gate) done(h *webhook.Hook, a admission, o attemptResult, now time.Time
 const (
 	window   = 20
 	tripRate = 0.8
+	// timeoutThreshold is how many timeouts in a row open the circuit.
+	timeoutThreshold = 2
 )
 
 // record adds one attempt to the window.

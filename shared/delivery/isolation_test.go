@@ -213,3 +213,18 @@ func TestGateToleratesAFlakyReceiver(t *testing.T) {
 		}
 	}
 }
+
+// TestGateOpensOnTimeouts checks that two timeouts in a row, the costliest
+// failure, open the circuit without waiting for five.
+func TestGateOpensOnTimeouts(t *testing.T) {
+	g := testGate(IsolationConfig{})
+	h := webhook.Hook{ID: "hangs"}
+	held := admitN(g, &h, 2, t0)
+	if tr := g.done(&h, held[0], attemptResult{timedOut: true, latency: 10 * time.Second}, t0); tr.opened {
+		t.Fatalf("one timeout opened the circuit: %s", tr.reason)
+	}
+	tr := g.done(&h, held[1], attemptResult{timedOut: true, latency: 10 * time.Second}, t0)
+	if !tr.opened || !strings.Contains(tr.reason, "2 attempts in a row timed out") {
+		t.Errorf("after two timeouts: %+v; want the circuit open, naming the timeouts", tr)
+	}
+}

@@ -210,7 +210,7 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 			entry.Error += ": redirects are not followed"
 		}
 	}
-	if tr := s.gate.done(&hook, adm, attemptResult{ok: ok, status: resp.Status, latency: resp.Latency}, s.cfg.Now()); tr.opened || tr.closed {
+	if tr := s.gate.done(&hook, adm, attemptResult{ok: ok, timedOut: errors.Is(postErr, context.DeadlineExceeded), status: resp.Status, latency: resp.Latency}, s.cfg.Now()); tr.opened || tr.closed {
 		s.circuitChanged(ctx, log, t, &hook, tr)
 		if tr.opened {
 			entry.Error += "; circuit opened: " + tr.reason

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -57,7 +59,7 @@ func TestDeliverOpensTheCircuit(t *testing.T) {
 	failing := true
 	f := newFixture(t, func(int) (delivery.Response, error) {
 		if failing {
-			return delivery.Response{Latency: time.Second}, fmt.Errorf("post to host receiver.example: no response within 10s: %w", context.DeadlineExceeded)
+			return delivery.Response{Latency: time.Millisecond}, errors.New("post to host receiver.example: connection refused")
 		}
 		return delivery.Response{Status: 204}, nil
 	}, testHook)
@@ -204,5 +206,67 @@ func TestDeliverDeadLettersAJobHeldBackTooLong(t *testing.T) {
 	}
 	if len(f.poster.requests) != 0 {
 		t.Errorf("%d POSTs while the circuit was open; want none", len(f.poster.requests))
+	}
+}
+
+// requeuingRetrier is a Retrier that is also a Requeuer, as the SQS adapter is.
+type requeuingRetrier struct {
+	recordingRetrier
+	requeued map[string]webhook.Message
+	dead     map[string]webhook.Message
+}
+
+func (r *requeuingRetrier) Requeue(_ context.Context, m webhook.Message, d time.Duration) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requeued[m.Receipt] = m
+	r.delays[m.Receipt] = d
+	return nil
+}
+
+func (r *requeuingRetrier) SendDead(_ context.Context, m webhook.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.dead[m.Receipt] = m
+	return nil
+}
+
+// TestSQSHandlerDefersAndDeadLettersByCopy checks the Lambda's side of
+// deferral: a job held back by an open circuit is re-sent carrying its
+// attempts and reported done (so SQS deletes the original and its receive
+// count does not grow), and a job that used its attempts is sent to the DLQ
+// and reported done.
+func TestSQSHandlerDefersAndDeadLettersByCopy(t *testing.T) {
+	open := testHook
+	open.CircuitOpenUntil, open.CircuitReason = now.Add(time.Minute).UnixMilli(), "down"
+	down := testHook
+	down.ID, down.URL = "h2", "https://down.example/"
+	f := newFixture(t, status(503), open, down)
+	body := func(hookID string, attempts int) string {
+		j := messageFor(hookID, 1).Job
+		j.Attempt = attempts
+		b, _ := webhook.EncodeJob(j)
+		return string(b)
+	}
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		// Deferred twice before: its copy carries 2 attempts, this is the 3rd.
+		{MessageId: "m1", ReceiptHandle: "r1", Body: body("h1", 2), Attributes: map[string]string{"ApproximateReceiveCount": "1"}},
+		// 7 attempts carried + receive 1 = the schedule's 8th and last.
+		{MessageId: "m2", ReceiptHandle: "r2", Body: body("h2", 7), Attributes: map[string]string{"ApproximateReceiveCount": "1"}},
+	}}
+	rt := &requeuingRetrier{recordingRetrier: recordingRetrier{delays: map[string]time.Duration{}},
+		requeued: map[string]webhook.Message{}, dead: map[string]webhook.Message{}}
+	resp, err := delivery.NewSQSHandler(f.svc, rt, 4, nil).Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != 0 {
+		t.Errorf("failures %v; want none: both settled by copies", resp.BatchItemFailures)
+	}
+	if m, ok := rt.requeued["r1"]; !ok || m.Attempt != 3 || rt.delays["r1"] < time.Minute {
+		t.Errorf("deferred job: requeued %v (attempt %d, delay %s); want attempt 3 requeued for the circuit's minute", ok, m.Attempt, rt.delays["r1"])
+	}
+	if m, ok := rt.dead["r2"]; !ok || m.Attempt != 8 {
+		t.Errorf("exhausted job: sent to the DLQ %v (attempt %d); want attempt 8", ok, m.Attempt)
 	}
 }

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/logto-webhooks/webhooks/shared/delivery"
+	"github.com/logto-webhooks/webhooks/shared/devserver"
+	"github.com/logto-webhooks/webhooks/shared/webhook"
+	"github.com/logto-webhooks/webhooks/shared/webhooktest"
+)
+
+// isolationEvents is how many events each hook is sent in the isolation
+// figures (the issue's measurement: 500 each, 10 workers).
+const isolationEvents = 500
+
+// latencyReceiver records, per delivery, the time from the send stamped in the
+// payload (data.sentAt, Unix ns) to its arrival. With hang set it never
+// answers until released, as a dead endpoint that accepts connections.
+type latencyReceiver struct {
+	URL     string
+	hang    chan struct{}
+	srv     *http.Server
+	mu      sync.Mutex
+	seen    map[string]bool
+	latency []time.Duration
+}
+
+func startLatencyReceiver(hang bool) (*latencyReceiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("receiver: %w", err)
+	}
+	r := &latencyReceiver{URL: "http://" + ln.Addr().String() + "/hook", seen: map[string]bool{}}
+	if hang {
+		r.hang = make(chan struct{})
+	}
+	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if r.hang != nil {
+			select {
+			case <-r.hang:
+			case <-req.Context().Done():
+			}
+			return
+		}
+		at := time.Now()
+		var p struct {
+			Data struct{ SentAt int64 } `json:"data"`
+		}
+		_ = json.Unmarshal(body, &p)
+		r.mu.Lock()
+		if id := req.Header.Get("webhook-id"); !r.seen[id] && p.Data.SentAt > 0 {
+			r.seen[id] = true
+			r.latency = append(r.latency, at.Sub(time.Unix(0, p.Data.SentAt)))
+		}
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go func() { _ = r.srv.Serve(ln) }()
+	return r, nil
+}
+
+// Close releases hanging requests and stops the server.
+func (r *latencyReceiver) Close() error {
+	if r.hang != nil {
+		close(r.hang)
+	}
+	return r.srv.Close()
+}
+
+func (r *latencyReceiver) received() []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.latency)
+}
+
+// percentile returns the p-th percentile (0-100) of d.
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p/100))]
+}
+
+// stampedBodies returns ingest requests of per records each, n in all, whose
+// payloads carry the time each request is built (data.sentAt) when it is sent.
+func stampedRequest(from, n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"records":[`)
+	now := time.Now().UnixNano()
+	for i := from; i < from+n; i++ {
+		if i > from {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"type":"event","id":"iso-%d","event":"User.Created","fields":{"data":{"sentAt":%d}}}`, i, now)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+// devIsolationRun sends isolationEvents events to a fresh `webhooks dev` with
+// the healthy hook (and, with neighbour, a hook whose endpoint never answers,
+// subscribed to the same events) and returns the healthy hook's send→receipt
+// latencies.
+func devIsolationRun(ctx context.Context, neighbour bool) ([]time.Duration, error) {
+	healthy, err := startLatencyReceiver(false)
+	if err != nil {
+		return nil, err
+	}
+	defer healthy.Close()
+	dir, err := os.MkdirTemp("", "webhooks-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := devserver.Open(devserver.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(dir, "dev.db"), AllowPrivate: loopback, Workers: 10})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.DB.PutHook(ctx, benchHook(healthy.URL)); err != nil {
+		return nil, err
+	}
+	release := func() {}
+	if neighbour {
+		hanging, err := startLatencyReceiver(true)
+		if err != nil {
+			return nil, err
+		}
+		// Released before the server stops, which waits for attempts in flight.
+		release = func() { _ = hanging.Close() }
+		h := benchHook(hanging.URL)
+		h.ID, h.Name = "benchhanging000000001", "hanging"
+		if err := srv.DB.PutHook(ctx, h); err != nil {
+			return nil, err
+		}
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(runCtx) }()
+	defer func() {
+		release()
+		stop()
+		if err := <-done; err != nil {
+			fmt.Fprintln(os.Stderr, "bench: isolation server:", err)
+		}
+	}()
+	// Ten events per request, paced like producers reporting as things happen.
+	client := &http.Client{Timeout: 30 * time.Second}
+	for i := 0; i < isolationEvents; i += 10 {
+		resp, err := client.Post(srv.URL+"/events", "application/json", bytes.NewReader(stampedRequest(i, 10)))
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			return nil, fmt.Errorf("ingest: status %d: %s", resp.StatusCode, msg)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	deadline := time.Now().Add(10 * time.Minute)
+	for len(healthy.received()) < isolationEvents {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("healthy hook got %d of %d events", len(healthy.received()), isolationEvents)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return healthy.received(), nil
+}
+
+// benchIsolation measures what a hanging neighbour costs a healthy hook:
+// its p99 send→receipt beside a hook whose endpoint never answers, as a
+// ratio to its p99 alone in the same run, in `webhooks dev` and through the
+// delivery Lambda's handler.
+func benchIsolation(ctx context.Context, o options, r *results) error {
+	alone, err := devIsolationRun(ctx, false)
+	if err != nil {
+		return fmt.Errorf("dev, alone: %w", err)
+	}
+	beside, err := devIsolationRun(ctx, true)
+	if err != nil {
+		return fmt.Errorf("dev, beside a hanging hook: %w", err)
+	}
+	note := func(a, b []time.Duration) string {
+		return fmt.Sprintf("%d events each; p50 %s beside, %s alone; p99 %s beside, %s alone",
+			isolationEvents, ms(percentile(b, 50)), ms(percentile(a, 50)), ms(percentile(b, 99)), ms(percentile(a, 99)))
+	}
+	r.add(figure{Key: "isolation/dev-healthy-p99", Value: msf(percentile(beside, 99)), Unit: "ms",
+		Base: msf(percentile(alone, 99)), BaseDesc: "the same hook alone", Target: atMost(3),
+		Note: "webhooks dev, 10 workers, a neighbour that never answers (10 s timeout): " + note(alone, beside)})
+
+	alone, err = handlerIsolationRun(ctx, false)
+	if err != nil {
+		return fmt.Errorf("handler, alone: %w", err)
+	}
+	beside, err = handlerIsolationRun(ctx, true)
+	if err != nil {
+		return fmt.Errorf("handler, beside a hanging hook: %w", err)
+	}
+	r.add(figure{Key: "isolation/handler-healthy-p99", Value: msf(percentile(beside, 99)), Unit: "ms",
+		Base: msf(percentile(alone, 99)), BaseDesc: "the same hook alone", Target: atMost(3),
+		Note: "SQSHandler, mixed batches of 10 from one queue, " + strings.TrimSpace(handlerIsolationShape) + ": " + note(alone, beside)})
+	return nil
+}
+
+func ms(d time.Duration) string   { return d.Round(100 * time.Microsecond).String() }
+func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// handlerIsolationShape describes the handler figure's setup.
+const handlerIsolationShape = "4 instances (own Service each, shared hook store), neighbour timeout 10 s"
+
+// handlerInstances is how many delivery Lambda instances the handler figure
+// runs side by side (the event source mapping's MaximumConcurrency).
+const handlerInstances = 4
+
+// esmQueue adapts the memory queue to what SQSHandler needs, the way the SQS
+// adapter does: retries hide the message; a deferral or dead-letter settles it
+// here and the handler reports it done, so the "event source mapping" (the
+// loop in handlerIsolationRun) must not delete it.
+type esmQueue struct {
+	q       *webhooktest.MemoryQueue
+	mu      sync.Mutex
+	settled map[string]bool
+}
+
+func (e *esmQueue) Retry(ctx context.Context, m webhook.Message, d time.Duration) error {
+	return e.q.Retry(ctx, m, d)
+}
+
+func (e *esmQueue) Requeue(ctx context.Context, m webhook.Message, d time.Duration) error {
+	e.mark(m.Receipt)
+	return e.q.Defer(ctx, m, d)
+}
+
+func (e *esmQueue) SendDead(ctx context.Context, m webhook.Message) error {
+	e.mark(m.Receipt)
+	return e.q.DeadLetter(ctx, m)
+}
+
+func (e *esmQueue) mark(receipt string) {
+	e.mu.Lock()
+	e.settled[receipt] = true
+	e.mu.Unlock()
+}
+
+func (e *esmQueue) take(receipt string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ok := e.settled[receipt]
+	delete(e.settled, receipt)
+	return ok
+}
+
+// handlerIsolationRun queues isolationEvents jobs for the healthy hook (and,
+// with neighbour, as many for a hook whose endpoint never answers, interleaved)
+// and delivers them with handlerInstances SQSHandlers pulling batches of 10 as
+// the event source mapping would; it returns the healthy hook's enqueue→receipt
+// latencies.
+func handlerIsolationRun(ctx context.Context, neighbour bool) ([]time.Duration, error) {
+	healthy, err := startLatencyReceiver(false)
+	if err != nil {
+		return nil, err
+	}
+	defer healthy.Close()
+	hooks := webhooktest.NewMemoryHookStore()
+	if err := hooks.PutHook(ctx, benchHook(healthy.URL)); err != nil {
+		return nil, err
+	}
+	var hanging *latencyReceiver
+	if neighbour {
+		if hanging, err = startLatencyReceiver(true); err != nil {
+			return nil, err
+		}
+		h := benchHook(hanging.URL)
+		h.ID, h.Name = "benchhanging000000001", "hanging"
+		if err := hooks.PutHook(ctx, h); err != nil {
+			return nil, err
+		}
+	}
+	q := &esmQueue{q: webhooktest.NewMemoryQueue(8, time.Minute), settled: map[string]bool{}}
+	var jobs []webhook.Job
+	now := time.Now().UnixNano()
+	for i := range isolationEvents {
+		p := json.RawMessage(fmt.Sprintf(`{"event":"User.Created","createdAt":"2026-11-25T12:00:00.000Z","data":{"sentAt":%d}}`, now))
+		m := webhook.EventMessage{ID: fmt.Sprintf("evt_iso%08d", i), Event: webhook.UserCreated, Payload: p}
+		jobs = append(jobs, webhook.NewJob(m, benchHookID))
+		if neighbour {
+			jobs = append(jobs, webhook.NewJob(m, "benchhanging000000001"))
+		}
+	}
+	if err := q.q.Send(ctx, jobs); err != nil {
+		return nil, err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for range handlerInstances {
+		svc := delivery.NewService(delivery.Config{Hooks: hooks, Poster: delivery.NewSender(delivery.SenderConfig{Policy: delivery.Policy{AllowPrivate: loopback}})})
+		h := delivery.NewSQSHandler(svc, q, concurrency, nil)
+		wg.Go(func() { esmLoop(runCtx, q, h) })
+	}
+	deadline := time.Now().Add(10 * time.Minute)
+	for len(healthy.received()) < isolationEvents && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if hanging != nil {
+		_ = hanging.Close()
+	}
+	stop()
+	wg.Wait()
+	if n := len(healthy.received()); n < isolationEvents {
+		return nil, fmt.Errorf("healthy hook got %d of %d events", n, isolationEvents)
+	}
+	return healthy.received(), nil
+}
+
+// esmLoop is one instance's event source mapping: receive up to 10, invoke the
+// handler, delete what it reports done.
+func esmLoop(ctx context.Context, q *esmQueue, h *delivery.SQSHandler) {
+	for ctx.Err() == nil {
+		msgs, err := q.q.Receive(ctx, 10, 50*time.Millisecond)
+		if err != nil || len(msgs) == 0 {
+			continue
+		}
+		ev := events.SQSEvent{Records: make([]events.SQSMessage, len(msgs))}
+		for i, m := range msgs {
+			ev.Records[i] = events.SQSMessage{MessageId: m.Receipt, ReceiptHandle: m.Receipt, Body: encodeJob(m.Job),
+				Attributes: map[string]string{"ApproximateReceiveCount": strconv.Itoa(m.Attempt)}}
+		}
+		resp, _ := h.Handle(context.WithoutCancel(ctx), ev)
+		failed := map[string]bool{}
+		for _, f := range resp.BatchItemFailures {
+			failed[f.ItemIdentifier] = true
+		}
+		for _, m := range msgs {
+			if !q.take(m.Receipt) && !failed[m.Receipt] {
+				_ = q.q.Ack(ctx, m)
+			}
+		}
+	}
+}
