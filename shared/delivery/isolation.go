@@ -123,7 +123,7 @@ type hookState struct {
 	// busySince is when the hook last went from nothing in flight to
 	// something: before any attempt finishes, how long its attempts have run.
 	busySince time.Time
-	circuit  circuit
+	circuit   circuit
 	// openUntil is when an open circuit lets a probe through; openings counts
 	// the openings since it last closed (for the doubling).
 	openUntil time.Time
@@ -280,10 +280,10 @@ type transition struct {
 
 // attemptResult is what the gate learns from a finished attempt.
 type attemptResult struct {
-	ok       bool // a 2xx
-	timedOut bool // no response within the attempt's timeout
-	status  int           // 0 when no response arrived
-	latency time.Duration // time the attempt held its worker
+	ok       bool          // a 2xx
+	timedOut bool          // no response within the attempt's timeout
+	status   int           // 0 when no response arrived
+	latency  time.Duration // time the attempt held its worker
 }
 
 // done records the result of an admitted attempt. The limit follows the cost
