@@ -35,8 +35,9 @@ func benchRSS(ctx context.Context, o options, r *results) error {
 		return err
 	}
 	defer rec.Close()
-	peak := func(batches int) (float64, error) {
-		cmd := exec.CommandContext(ctx, bin, "-url", rec.URL, "-batches", strconv.Itoa(batches), "-payload", strconv.Itoa(rssPayload))
+	peak := func(url string, batches int, extra ...string) (float64, error) {
+		args := append([]string{"-url", url, "-batches", strconv.Itoa(batches), "-payload", strconv.Itoa(rssPayload)}, extra...)
+		cmd := exec.CommandContext(ctx, bin, args...)
 		msg, err := cmd.CombinedOutput()
 		if err != nil {
 			return 0, fmt.Errorf("rsschild: %w\n%s", err, msg)
@@ -48,14 +49,26 @@ func benchRSS(ctx context.Context, o options, r *results) error {
 		kib, err := strconv.ParseFloat(string(m[1]), 64)
 		return kib / 1024, err
 	}
-	idle, err := peak(0)
+	idle, err := peak(rec.URL, 0)
 	if err != nil {
 		return err
 	}
-	busy, err := peak(o.RSSBatches)
+	busy, err := peak(rec.URL, o.RSSBatches)
 	if err != nil {
 		return err
 	}
+	hostile, err := startHostileReceiver()
+	if err != nil {
+		return err
+	}
+	defer hostile.Close()
+	bad, err := peak(hostile.URL, hostileBatches, "-hostile")
+	if err != nil {
+		return err
+	}
+	r.add(figure{Key: "rss/delivery-hostile-receivers", Value: bad, Unit: "MiB", Base: idle, Target: &target{AtMost: true, Limit: 64, OnValue: true},
+		Note: fmt.Sprintf("%d batches of 10 x %d KiB payloads to a receiver that floods 4 MiB of headers, streams a 64 MiB body or trickles one; target: half of a 128 MB function",
+			hostileBatches, rssPayload>>10)})
 	r.add(figure{Key: "rss/delivery-256KiB-batch10", Value: busy, Unit: "MiB", Base: idle, Target: &target{AtMost: true, Limit: 64, OnValue: true},
 		Note: fmt.Sprintf("%d batches of 10 x %d KiB payloads, default GOGC; baseline: the same binary idle; target: half of a 128 MB function", o.RSSBatches, rssPayload>>10)})
 	return nil
