@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -206,17 +205,25 @@ func benchIsolation(ctx context.Context, o options, r *results) error {
 		Base: msf(percentile(alone, 99)), BaseDesc: "the same hook alone", Target: atMost(3),
 		Note: "webhooks dev, 10 workers, a neighbour that never answers (10 s timeout): " + note(alone, beside)})
 
-	alone, err = handlerIsolationRun(ctx, false)
+	alone, err = handlerIsolationRun(ctx, false, false)
 	if err != nil {
 		return fmt.Errorf("handler, alone: %w", err)
 	}
-	beside, err = handlerIsolationRun(ctx, true)
+	beside, err = handlerIsolationRun(ctx, true, false)
 	if err != nil {
 		return fmt.Errorf("handler, beside a hanging hook: %w", err)
 	}
 	r.add(figure{Key: "isolation/handler-healthy-p99", Value: msf(percentile(beside, 99)), Unit: "ms",
 		Base: msf(percentile(alone, 99)), BaseDesc: "the same hook alone", Target: atMost(3),
-		Note: "SQSHandler, mixed batches of 10 from one queue, " + strings.TrimSpace(handlerIsolationShape) + ": " + note(alone, beside)})
+		Note: "SQSHandler, mixed batches of 10 from one queue, " + handlerIsolationShape +
+			"; each instance's first batch waits for one timeout before the circuit opens: " + note(alone, beside)})
+	tripped, err := handlerIsolationRun(ctx, true, true)
+	if err != nil {
+		return fmt.Errorf("handler, beside a tripped hook: %w", err)
+	}
+	r.add(figure{Key: "isolation/handler-healthy-p99-tripped", Value: msf(percentile(tripped, 99)), Unit: "ms",
+		Base: msf(percentile(alone, 99)), BaseDesc: "the same hook alone", Target: atMost(3),
+		Note: "the same once the neighbour's circuit is open (stored on the hook): " + note(alone, tripped)})
 	return nil
 }
 
@@ -273,7 +280,7 @@ func (e *esmQueue) take(receipt string) bool {
 // and delivers them with handlerInstances SQSHandlers pulling batches of 10 as
 // the event source mapping would; it returns the healthy hook's enqueue→receipt
 // latencies.
-func handlerIsolationRun(ctx context.Context, neighbour bool) ([]time.Duration, error) {
+func handlerIsolationRun(ctx context.Context, neighbour, tripped bool) ([]time.Duration, error) {
 	healthy, err := startLatencyReceiver(false)
 	if err != nil {
 		return nil, err
@@ -290,6 +297,10 @@ func handlerIsolationRun(ctx context.Context, neighbour bool) ([]time.Duration, 
 		}
 		h := benchHook(hanging.URL)
 		h.ID, h.Name = "benchhanging000000001", "hanging"
+		if tripped {
+			// As another instance stores it once the endpoint has timed out.
+			h.CircuitOpenUntil, h.CircuitReason = time.Now().Add(time.Minute).UnixMilli(), "2 attempts in a row timed out"
+		}
 		if err := hooks.PutHook(ctx, h); err != nil {
 			return nil, err
 		}
