@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -24,7 +26,9 @@ type Store interface {
 const DefaultTTL = 10 * time.Second
 
 // Cache memoises ListHooks and GetHook (including not-found answers). It is safe
-// for concurrent use; concurrent misses for the same key share one read.
+// for concurrent use; concurrent misses for the same key share one read
+// (singleflight), and entries older than the TTL are dropped as reads go on, so
+// a process that has delivered to a million hooks does not keep them all.
 type Cache struct {
 	store Store
 	ttl   time.Duration
@@ -32,14 +36,14 @@ type Cache struct {
 	// changes counts the store's writes when it can (Watched); a read made
 	// before the current count is stale whatever its age. Nil: the TTL only.
 	changes func() uint64
+	reads   singleflight.Group
 
 	mu      sync.Mutex
 	list    []webhook.Hook
 	listAt  time.Time
 	listGen uint64
-	listMu  sync.Mutex // serialises list refreshes
 	byID    map[string]entry
-	fetchMu map[string]*sync.Mutex
+	swept   time.Time
 }
 
 type entry struct {
@@ -57,7 +61,7 @@ func New(store Store, ttl time.Duration) *Cache {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	c := &Cache{store: store, ttl: ttl, now: time.Now, byID: map[string]entry{}, fetchMu: map[string]*sync.Mutex{}}
+	c := &Cache{store: store, ttl: ttl, now: time.Now, byID: map[string]entry{}}
 	if cc, ok := store.(changesCounter); ok {
 		c.changes = cc.Changes
 	}
@@ -75,25 +79,32 @@ func (c *Cache) gen() uint64 {
 // SetClock replaces the clock; for tests.
 func (c *Cache) SetClock(now func() time.Time) { c.now = now }
 
+// listKey is the singleflight key of ListHooks; hook ids are never empty.
+const listKey = ""
+
 // List returns all hooks, from memory when the last read is younger than the TTL.
 func (c *Cache) List(ctx context.Context) ([]webhook.Hook, error) {
 	if hooks, ok := c.freshList(); ok {
 		return hooks, nil
 	}
-	c.listMu.Lock()
-	defer c.listMu.Unlock()
-	if hooks, ok := c.freshList(); ok {
+	v, err, _ := c.reads.Do(listKey, func() (any, error) {
+		if hooks, ok := c.freshList(); ok {
+			return hooks, nil
+		}
+		gen := c.gen() // before the read: a write racing it makes the result stale
+		hooks, err := c.store.ListHooks(ctx)
+		if err != nil {
+			return nil, err // the store names the operation and the table
+		}
+		c.mu.Lock()
+		c.list, c.listAt, c.listGen = hooks, c.now(), gen
+		c.mu.Unlock()
 		return hooks, nil
-	}
-	gen := c.gen() // before the read: a write racing it makes the result stale
-	hooks, err := c.store.ListHooks(ctx)
+	})
 	if err != nil {
-		return nil, err // the store names the operation and the table
+		return nil, err
 	}
-	c.mu.Lock()
-	c.list, c.listAt, c.listGen = hooks, c.now(), gen
-	c.mu.Unlock()
-	return hooks, nil
+	return v.([]webhook.Hook), nil
 }
 
 func (c *Cache) freshList() ([]webhook.Hook, bool) {
@@ -110,29 +121,40 @@ func (c *Cache) Get(ctx context.Context, id string) (webhook.Hook, error) {
 	if e, ok := c.freshEntry(id); ok {
 		return e.result(id)
 	}
-	c.mu.Lock()
-	m := c.fetchMu[id]
-	if m == nil {
-		m = &sync.Mutex{}
-		c.fetchMu[id] = m
+	v, err, _ := c.reads.Do(id, func() (any, error) {
+		if e, ok := c.freshEntry(id); ok {
+			return e, nil
+		}
+		gen := c.gen()
+		h, err := c.store.GetHook(ctx, id)
+		if err != nil && !errors.Is(err, webhook.ErrNotFound) {
+			return nil, err // the store names the operation and the hook
+		}
+		e := entry{hook: h, found: err == nil, at: c.now(), gen: gen}
+		c.mu.Lock()
+		c.sweep(e.at)
+		c.byID[id] = e
+		c.mu.Unlock()
+		return e, nil
+	})
+	if err != nil {
+		return webhook.Hook{}, err
 	}
-	c.mu.Unlock()
-	m.Lock()
-	defer m.Unlock()
-	if e, ok := c.freshEntry(id); ok {
-		return e.result(id)
+	return v.(entry).result(id)
+}
+
+// sweep drops, at most once a TTL, the entries older than the TTL; the caller
+// holds c.mu.
+func (c *Cache) sweep(now time.Time) {
+	if now.Sub(c.swept) < c.ttl {
+		return
 	}
-	gen := c.gen()
-	h, err := c.store.GetHook(ctx, id)
-	found := err == nil
-	if err != nil && !errors.Is(err, webhook.ErrNotFound) {
-		return webhook.Hook{}, err // the store names the operation and the hook
+	c.swept = now
+	for id, e := range c.byID {
+		if now.Sub(e.at) >= c.ttl {
+			delete(c.byID, id)
+		}
 	}
-	e := entry{hook: h, found: found, at: c.now(), gen: gen}
-	c.mu.Lock()
-	c.byID[id] = e
-	c.mu.Unlock()
-	return e.result(id)
 }
 
 // Forget drops what the cache knows of id, so the next Get reads the store; the
