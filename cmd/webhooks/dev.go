@@ -53,6 +53,9 @@ kill -9, the next start delivers them.`,
 			if cfg.Workers < 1 {
 				return fmt.Errorf("--workers must be at least 1")
 			}
+			if cfg.Isolation.MaxInFlight < 0 || cfg.Isolation.MaxInFlight > webhook.MaxInFlight {
+				return fmt.Errorf("--hook-max-in-flight must be 0 to %d", webhook.MaxInFlight)
+			}
 			level := slog.LevelInfo
 			if verbose {
 				level = slog.LevelDebug
@@ -79,6 +82,8 @@ kill -9, the next start delivers them.`,
 	fs.StringVar(&schedule, "retry-schedule", delivery.DefaultSchedule.String(), "delays before each attempt, the first 0s; its length is the attempt count")
 	fs.StringVar(&allow, "allow-private", "", "non-public destinations hooks may use, CIDR,... (e.g. 127.0.0.1 or 10.0.0.0/8)")
 	fs.IntVar(&cfg.Workers, "workers", devserver.DefaultWorkers, "deliveries in flight at once")
+	fs.IntVar(&cfg.Isolation.MaxInFlight, "hook-max-in-flight", 0,
+		"most deliveries one hook may have in flight (0: --workers; a hook's own maxInFlight and a slow or failing hook get fewer)")
 	fs.DurationVar(&cfg.Visibility, "visibility-timeout", 60*time.Second, "how long a job being delivered is hidden; after a crash it is retried then (keep it above the delivery timeout)")
 	fs.BoolVar(&verbose, "verbose", false, "debug logs")
 	return cmd

@@ -66,6 +66,9 @@ type Config struct {
 	// AllowPrivate lists non-public destinations hooks may use. With Demo the
 	// receiver's loopback address is added.
 	AllowPrivate []netip.Prefix
+	// Isolation bounds what one hook may take of the workers (see
+	// delivery.IsolationConfig; its MaxInFlight defaults to Workers).
+	Isolation delivery.IsolationConfig
 	// Workers bounds concurrent deliveries (default DefaultWorkers).
 	Workers int
 	// Visibility is how long a received job stays hidden from other workers
@@ -188,6 +191,7 @@ func Open(cfg Config) (_ *Server, err error) {
 		Schedule:     cfg.Schedule,
 		HookCacheTTL: cfg.HookCacheTTL,
 		Concurrency:  cfg.Workers,
+		Isolation:    cfg.Isolation,
 		Now:          cfg.Now,
 		Logger:       log,
 	})
