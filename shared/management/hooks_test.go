@@ -166,6 +166,8 @@ var hookBodyErrors = []struct {
 	{"RetriesFraction", `{"events":["User.Created"],"config":{"url":"https://example.com","retries":1.5}}`, 400, "guard.invalid_input", "config.retries"},
 	{"RetriesString", `{"events":["User.Created"],"config":{"url":"https://example.com","retries":"2"}}`, 400, "guard.invalid_input", "config.retries"},
 	{"TimeoutTooLong", `{"events":["User.Created"],"config":{"url":"https://example.com","timeoutMs":60001}}`, 400, "guard.invalid_input", "config.timeoutMs"},
+	{"MaxInFlightTooHigh", `{"events":["User.Created"],"config":{"url":"https://example.com","maxInFlight":1001}}`, 400, "guard.invalid_input", "config.maxInFlight"},
+	{"MaxInFlightNegative", `{"events":["User.Created"],"config":{"url":"https://example.com","maxInFlight":-1}}`, 400, "guard.invalid_input", "config.maxInFlight"},
 	{"UnknownField", `{"evnts":["User.Created"],"events":["User.Created"],"config":{"url":"https://example.com"}}`, 400, "guard.invalid_input", "evnts"},
 	{"UnknownConfigField", `{"events":["User.Created"],"config":{"url":"https://example.com","secret":"s"}}`, 400, "guard.invalid_input", "config.secret"},
 	{"MalformedJSON", `{"events":["User.Created"],`, 400, "guard.invalid_input", ""},
