@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 
 	"github.com/logto-webhooks/webhooks/shared/ingest"
-	"github.com/logto-webhooks/webhooks/shared/lambdatest"
 )
 
 // The worst request ingest.Limits allow, for memory: as many deliveries as
@@ -33,15 +30,11 @@ var (
 // 10,000 messages; the stub runs in this process, so the child's figure is
 // only the ingest side's memory, as in the function.
 func benchIngestRSS(ctx context.Context, _ options, r *results) error {
-	root, dir, remove, err := workspace()
+	bin, remove, err := buildChild(ctx, "ingestrss")
 	if err != nil {
 		return err
 	}
 	defer remove()
-	bin := filepath.Join(dir, "ingestrss")
-	if err := lambdatest.GoBuild(ctx, root, bin, "./bench/ingestrss", []string{"-trimpath"}); err != nil {
-		return err
-	}
 	stub, err := startSQSStub()
 	if err != nil {
 		return err
@@ -50,11 +43,10 @@ func benchIngestRSS(ctx context.Context, _ options, r *results) error {
 	took := ""
 	peak := func(records, hooks, pad int) (float64, error) {
 		before := stub.messages.Load()
-		cmd := exec.CommandContext(ctx, bin, "-endpoint", stub.URL, "-records", strconv.Itoa(records),
+		mib, msg, err := runChild(ctx, bin, "-endpoint", stub.URL, "-records", strconv.Itoa(records),
 			"-hooks", strconv.Itoa(hooks), "-pad", strconv.Itoa(pad))
-		msg, err := cmd.CombinedOutput()
 		if err != nil {
-			return 0, fmt.Errorf("ingestrss: %w\n%s", err, msg)
+			return 0, err
 		}
 		d := deliveriesLine.FindSubmatch(msg)
 		if d == nil || string(d[1]) != strconv.Itoa(records*hooks) || stub.messages.Load()-before != int64(records*hooks) {
@@ -63,12 +55,7 @@ func benchIngestRSS(ctx context.Context, _ options, r *results) error {
 		if t := tookLine.FindSubmatch(msg); t != nil {
 			took = string(t[1])
 		}
-		m := vmHWM.FindSubmatch(msg)
-		if m == nil {
-			return 0, fmt.Errorf("ingestrss printed no VmHWM:\n%s", msg)
-		}
-		kib, err := strconv.ParseFloat(string(m[1]), 64)
-		return kib / 1024, err
+		return mib, nil
 	}
 	base, err := peak(1, 1, 100)
 	if err != nil {

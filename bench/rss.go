@@ -21,15 +21,11 @@ var vmHWM = regexp.MustCompile(`VmHWM:\s+([0-9]+) kB`)
 // payloads through the real handler, and reports its peak RSS (VmHWM) against the same
 // binary started idle.
 func benchRSS(ctx context.Context, o options, r *results) error {
-	root, dir, remove, err := workspace()
+	bin, remove, err := buildChild(ctx, "rsschild")
 	if err != nil {
 		return err
 	}
 	defer remove()
-	bin := filepath.Join(dir, "rsschild")
-	if err := lambdatest.GoBuild(ctx, root, bin, "./bench/rsschild", []string{"-trimpath"}); err != nil {
-		return err
-	}
 	rec, err := startReceiver()
 	if err != nil {
 		return err
@@ -37,17 +33,8 @@ func benchRSS(ctx context.Context, o options, r *results) error {
 	defer rec.Close()
 	peak := func(url string, batches int, extra ...string) (float64, error) {
 		args := append([]string{"-url", url, "-batches", strconv.Itoa(batches), "-payload", strconv.Itoa(rssPayload)}, extra...)
-		cmd := exec.CommandContext(ctx, bin, args...)
-		msg, err := cmd.CombinedOutput()
-		if err != nil {
-			return 0, fmt.Errorf("rsschild: %w\n%s", err, msg)
-		}
-		m := vmHWM.FindSubmatch(msg)
-		if m == nil {
-			return 0, fmt.Errorf("rsschild printed no VmHWM:\n%s", msg)
-		}
-		kib, err := strconv.ParseFloat(string(m[1]), 64)
-		return kib / 1024, err
+		mib, _, err := runChild(ctx, bin, args...)
+		return mib, err
 	}
 	idle, err := peak(rec.URL, 0)
 	if err != nil {
@@ -72,4 +59,36 @@ func benchRSS(ctx context.Context, o options, r *results) error {
 	r.add(figure{Key: "rss/delivery-256KiB-batch10", Value: busy, Unit: "MiB", Base: idle, Target: &target{AtMost: true, Limit: 64, OnValue: true},
 		Note: fmt.Sprintf("%d batches of 10 x %d KiB payloads, default GOGC; baseline: the same binary idle; target: half of a 128 MB function", o.RSSBatches, rssPayload>>10)})
 	return nil
+}
+
+// buildChild builds the command ./bench/<name> into a temporary directory,
+// which remove deletes.
+func buildChild(ctx context.Context, name string) (bin string, remove func(), err error) {
+	root, dir, remove, err := workspace()
+	if err != nil {
+		return "", nil, err
+	}
+	bin = filepath.Join(dir, name)
+	if err := lambdatest.GoBuild(ctx, root, bin, "./bench/"+name, []string{"-trimpath"}); err != nil {
+		remove()
+		return "", nil, err
+	}
+	return bin, remove, nil
+}
+
+// runChild runs a memory child, which prints its own VmHWM (a child forked
+// from a big parent starts with the parent's RSS, so the parent cannot use its
+// rusage), and returns that peak in MiB with the child's output.
+func runChild(ctx context.Context, bin string, args ...string) (float64, []byte, error) {
+	msg, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	name := filepath.Base(bin)
+	if err != nil {
+		return 0, msg, fmt.Errorf("%s: %w\n%s", name, err, msg)
+	}
+	m := vmHWM.FindSubmatch(msg)
+	if m == nil {
+		return 0, msg, fmt.Errorf("%s printed no VmHWM:\n%s", name, msg)
+	}
+	kib, err := strconv.ParseFloat(string(m[1]), 64)
+	return kib / 1024, msg, err
 }
