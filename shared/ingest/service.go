@@ -9,7 +9,6 @@ package ingest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -86,7 +85,7 @@ type EventRef struct {
 // when a retry can help. Then jobs may have been queued partly, which is safe:
 // ids are deterministic when records carry an id, so receivers dedupe the retry.
 func (s *Service) Ingest(ctx context.Context, body []byte) (Response, error) {
-	records, err := webhook.DecodeRequest(body)
+	records, err := DecodeRequest(body)
 	if err != nil {
 		return Response{}, s.reject(err)
 	}
@@ -135,26 +134,10 @@ func (s *Service) Ingest(ctx context.Context, body []byte) (Response, error) {
 }
 
 // mapRecords maps every record, keeping which record each event came from.
-// Like mapping.MapAll it fails on the first record that cannot be mapped.
+// Like MapAll it fails on the first record that cannot be mapped.
 func (s *Service) mapRecords(records []webhook.Record) ([]event, error) {
-	now := s.now() // one clock reading for the request, as mapping.MapAll does
-	m := mapping.Mapper{Now: func() time.Time { return now }}
-	var out []event
-	for i, r := range records {
-		msgs, err := m.Map(r)
-		if err != nil {
-			var fe *webhook.FieldError
-			if errors.As(err, &fe) {
-				fe.Record = i
-				return nil, fe
-			}
-			return nil, fmt.Errorf("map records[%d]: %w", i, err)
-		}
-		for _, msg := range msgs {
-			out = append(out, event{EventMessage: msg, record: i})
-		}
-	}
-	return out, nil
+	now := s.now() // one clock reading for the request, as MapAll does
+	return mapRecords(mapping.Mapper{Now: func() time.Time { return now }}, records)
 }
 
 func (s *Service) reject(err error) error {
