@@ -74,6 +74,8 @@ func decodeCanonicalJob(b []byte) (Job, bool) {
 			j.Event = Event(s)
 		case "payload":
 			j.Payload, ok = p.rawValue()
+		case "hookIdAt":
+			j.HookIDAt, ok = p.int()
 		default:
 			return j, false
 		}

@@ -73,3 +73,11 @@ func (s *Source) Validate() error {
 // NewSourceID returns a 21-character id of [0-9a-z], the shape of a hook id;
 // it appears in the relay URL.
 func NewSourceID() string { return NewHookID() }
+
+// RelayEventID returns the event id of a body relayed from source sourceID,
+// given as payload, the body without its hookId's value (the job's payload):
+// Logto sends a retry with the same bytes, so the retry gets the same event id
+// and, per hook, the same webhook-id (DeliveryID).
+func RelayEventID(sourceID string, payload []byte) string {
+	return hashID("evt_", "logto-relay", sourceID, string(payload))
+}
