@@ -56,8 +56,7 @@ func TestRelayEndToEnd(t *testing.T) {
 	var keys sync.Map
 	receivers := map[string]*webhooktest.Receiver{}
 	for _, name := range []string{"a", "b"} {
-		var rcv *webhooktest.Receiver
-		rcv = webhooktest.NewReceiver(t, webhooktest.ReceiverOptions{Respond: func(r *http.Request, body []byte, _ int) int {
+		rcv := webhooktest.NewReceiver(t, webhooktest.ReceiverOptions{Respond: func(r *http.Request, body []byte, _ int) int {
 			key, _ := keys.Load(name)
 			wh, err := standardwebhooks.NewWebhook(signature.Secret(key.(string)))
 			if err == nil {
