@@ -44,7 +44,8 @@ type RelayRequest struct {
 // outside_replay_window), then the fan-out limits as for Ingest (413). An
 // event this version does not know is accepted with no delivery, logged and
 // counted, so a new Logto event never turns into errors at Logto. Store and
-// queue failures are 503, which Logto's own retries then repeat.
+// queue failures are 503: only a retry can help (Logto retries a 5xx in the
+// versions whose sender retries POST).
 func (s *Service) Relay(ctx context.Context, r RelayRequest) (Response, error) {
 	if len(r.Body) > webhook.MaxRequestBytes {
 		return Response{}, s.reject(tooLarge())
