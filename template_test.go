@@ -482,7 +482,7 @@ func TestTemplateIngestRequiresIAM(t *testing.T) {
 	if got := get(api, "Auth", "EnableIamAuthorizer"); got != true {
 		t.Errorf("IngestApi EnableIamAuthorizer = %v, want true", got)
 	}
-	var postEvents bool
+	var postEvents, relay bool
 	resources, _ := get(c, "Resources").(map[string]any)
 	for name, r := range resources {
 		if get(r, "Type") != "AWS::Serverless::Function" {
@@ -501,8 +501,16 @@ func TestTemplateIngestRequiresIAM(t *testing.T) {
 				if got := get(p, "ApiId"); !same(got, ref("IngestApi")) {
 					t.Errorf("%s event %s: ApiId = %v, want Ref IngestApi (without it SAM makes an API without auth)", name, en, got)
 				}
-				if a := get(p, "Auth", "Authorizer"); a != nil && a != "AWS_IAM" {
-					t.Errorf("%s event %s: Authorizer = %v, want AWS_IAM", name, en, a)
+				isRelay := name == "IngestFunction" && get(p, "Method") == "POST" && get(p, "Path") == relayRoute
+				a := get(p, "Auth", "Authorizer")
+				switch {
+				case isRelay:
+					relay = true
+					if a != "NONE" {
+						t.Errorf("%s event %s (the relay): Authorizer = %v, want NONE: Logto cannot sign SigV4", name, en, a)
+					}
+				case a != nil && a != "AWS_IAM":
+					t.Errorf("%s event %s: Authorizer = %v, want AWS_IAM (only POST %s goes without)", name, en, a, relayRoute)
 				}
 				if name == "IngestFunction" && get(p, "Method") == "POST" && get(p, "Path") == "/events" {
 					postEvents = true
@@ -513,11 +521,40 @@ func TestTemplateIngestRequiresIAM(t *testing.T) {
 	if !postEvents {
 		t.Error("IngestFunction has no HttpApi event POST /events")
 	}
+	if !relay {
+		t.Errorf("IngestFunction has no HttpApi event POST %s", relayRoute)
+	}
+}
+
+// relayRoute is the one route without IAM auth (docs/logto-relay.md).
+const relayRoute = "/logto/{sourceId}"
+
+// TestTemplateRelayIsThrottled checks that the unauthenticated relay route has
+// its own API Gateway throttling, below the function's concurrency, since
+// anyone on the internet may call it.
+func TestTemplateRelayIsThrottled(t *testing.T) {
+	c := loadTemplate(t)
+	api := c.resource(t, "IngestApi", "AWS::Serverless::HttpApi")
+	settings := get(api, "RouteSettings", "POST "+relayRoute)
+	if settings == nil {
+		t.Fatalf("IngestApi has no RouteSettings for POST %s", relayRoute)
+	}
+	for _, k := range []string{"ThrottlingBurstLimit", "ThrottlingRateLimit"} {
+		n, ok := get(settings, k).(int)
+		if !ok || n <= 0 || n > 1000 {
+			t.Errorf("POST %s %s = %v, want a positive limit (at most the account's default 1000 concurrent executions)", relayRoute, k, get(settings, k))
+		}
+	}
+	env := c.env(t, "IngestFunction")
+	if got := env[config.EnvSourcesTable]; !same(got, ref("SourcesTable")) {
+		t.Errorf("IngestFunction %s = %v, want Ref SourcesTable", config.EnvSourcesTable, got)
+	}
+	c.resource(t, "SourcesTable", "AWS::DynamoDB::Table")
 }
 
 // TestTemplateRoles checks each function's role grants exactly the listed actions
-// on the listed resources: the ingest role can read hooks and queue jobs, nothing
-// more; the delivery role can read/update hooks, write delivery logs and work the
+// on the listed resources: the ingest role can read hooks, get a source (the
+// relay) and queue jobs, nothing more; the delivery role can read/update hooks, write delivery logs and work the
 // queue, nothing more.
 func TestTemplateRoles(t *testing.T) {
 	c := loadTemplate(t)
@@ -528,6 +565,7 @@ func TestTemplateRoles(t *testing.T) {
 	}{
 		{"IngestFunction", "IngestRole", map[string][]string{
 			"HooksTable":     {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"},
+			"SourcesTable":   {"dynamodb:GetItem"},
 			"DeliveryQueue":  {"sqs:SendMessage"},
 			"IngestLogGroup": logs,
 		}},

@@ -53,6 +53,7 @@ func TestLambdas(t *testing.T) {
 		t.Run("SampleSQSEvent", func(t *testing.T) { t.Parallel(); testSampleSQSEvent(t, &fl, bin) })
 		t.Run("SSRF", func(t *testing.T) { t.Parallel(); testSSRF(t, &fl, &sec, bin) })
 		t.Run("SSRFRedirect", func(t *testing.T) { t.Parallel(); testSSRFRedirect(t, &fl, &sec, bin) })
+		t.Run("Relay", func(t *testing.T) { t.Parallel(); testRelay(t, &fl, &sec, bin) })
 	})
 	t.Run("LogScan", func(t *testing.T) { testLogScan(t, &fl, &sec) })
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/logto-webhooks/webhooks/shared/mapping"
+	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -77,11 +77,11 @@ Invalid input prints nothing on stdout and exits with status 1.`,
 			if err != nil {
 				return err
 			}
-			records, err := webhook.DecodeRequest(body)
+			records, err := ingest.DecodeRequest(body)
 			if err != nil {
 				return recordError(err)
 			}
-			events, err := mapping.MapAll(records, at)
+			events, err := ingest.MapAll(records, at)
 			if err != nil {
 				return recordError(err)
 			}

@@ -35,7 +35,7 @@ func newRootCmd() *cobra.Command {
 		newSignCmd(),
 		newVerifyCmd(),
 		newDevCmd(),
-		newHooksCmd(),
+		newHooksCmd(), newSourcesCmd(),
 		newDeliveriesCmd(),
 		newDLQCmd(),
 		newSendCmd(),

@@ -17,6 +17,7 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/metrics"
 	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
+	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
 func main() {
@@ -28,8 +29,15 @@ func main() {
 		log.Error("ingest: cannot start", "error", err)
 		os.Exit(1)
 	}
+	db := dynamodb.NewFromConfig(cfg)
+	var sources webhook.SourceStore
+	if set.SourcesTable != "" {
+		sources = dynamo.NewSourceStore(db, set.SourcesTable)
+	}
 	svc := ingest.New(ingest.Config{
-		Hooks:        dynamo.NewHookStore(dynamodb.NewFromConfig(cfg), set.HooksTable),
+		Hooks:        dynamo.NewHookStore(db, set.HooksTable),
+		Sources:      sources,
+		ReplayWindow: set.ReplayWindow,
 		Queue:        sqsqueue.New(sqs.NewFromConfig(cfg), set.QueueURL, ""),
 		HookCacheTTL: set.HookCacheTTL,
 		Limits:       set.Limits,

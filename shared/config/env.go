@@ -32,13 +32,17 @@ const (
 	EnvMaxDeliveries      = "MAX_DELIVERIES_PER_REQUEST"
 	EnvMaxJobBytes        = "MAX_JOB_BYTES"
 	EnvMaxRequestJobBytes = "MAX_JOB_BYTES_PER_REQUEST"
+	// The relay (docs/logto-relay.md): the sources table (unset: the relay
+	// knows no source) and the replay window on createdAt.
+	EnvSourcesTable      = "SOURCES_TABLE"
+	EnvRelayReplayWindow = "RELAY_REPLAY_WINDOW"
 )
 
 // IngestVars and DeliveryVars list the variables each function reads, for the
 // template cross-link test.
 var (
 	IngestVars = []string{EnvHooksTable, EnvQueueURL, EnvHookCacheTTL, EnvMetricsNamespace, EnvLogLevel,
-		EnvMaxDeliveries, EnvMaxJobBytes, EnvMaxRequestJobBytes}
+		EnvMaxDeliveries, EnvMaxJobBytes, EnvMaxRequestJobBytes, EnvSourcesTable, EnvRelayReplayWindow}
 	DeliveryVars = []string{EnvHooksTable, EnvDeliveriesTable, EnvQueueURL, EnvHookCacheTTL, EnvRetrySchedule,
 		EnvDeliveryTimeout, EnvDeliveryLogTTL, EnvAllowPrivate, EnvUserAgent, EnvMetricsNamespace, EnvLogLevel, EnvBatchConcurrency,
 		EnvDLQURL, EnvHookMaxInFlight}

@@ -16,6 +16,9 @@ type Ingest struct {
 	HooksTable, QueueURL, MetricsNamespace string
 	HookCacheTTL                           time.Duration
 	Limits                                 ingest.Limits
+	// SourcesTable is the relay's sources; "" leaves the relay without any.
+	SourcesTable string
+	ReplayWindow time.Duration
 }
 
 // LoadIngest reads the ingest function's settings; problems collect in e.Err.
@@ -25,6 +28,8 @@ func LoadIngest(e *Env) Ingest {
 		QueueURL:         e.Required(EnvQueueURL),
 		HookCacheTTL:     e.Duration(EnvHookCacheTTL, hookcache.DefaultTTL),
 		MetricsNamespace: e.String(EnvMetricsNamespace, metrics.DefaultNamespace),
+		SourcesTable:     e.String(EnvSourcesTable, ""),
+		ReplayWindow:     e.Duration(EnvRelayReplayWindow, ingest.DefaultReplayWindow),
 		Limits: ingest.Limits{
 			MaxDeliveries:      e.Int(EnvMaxDeliveries, ingest.DefaultMaxDeliveries),
 			MaxJobBytes:        e.Int(EnvMaxJobBytes, ingest.DefaultMaxJobBytes),

@@ -91,6 +91,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock of the services (nil: time.Now).
 	Now func() time.Time
+	// ReplayWindow bounds how old (or how far in the future) a relayed Logto
+	// body's createdAt may be (default ingest.DefaultReplayWindow).
+	ReplayWindow time.Duration
 }
 
 // Server is the running pipeline. Create it with Open, then call Run.
@@ -196,9 +199,11 @@ func Open(cfg Config) (_ *Server, err error) {
 		Logger:       log,
 	})
 	s.worker = &delivery.Worker{Service: svc, Queue: s.DB, Concurrency: cfg.Workers, Logger: log}
-	in := ingest.New(ingest.Config{Hooks: hooks, Queue: s.DB, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log})
+	in := ingest.New(ingest.Config{Hooks: hooks, Queue: s.DB, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log,
+		Sources: s.DB, ReplayWindow: cfg.ReplayWindow})
 	mgmt := management.NewHandler(management.NewService(management.Config{
 		Hooks:    hooks,
+		Sources:  s.DB,
 		Log:      s.DB,
 		Now:      cfg.Now,
 		CheckURL: management.CheckDestination(policy, "start webhooks dev with --allow-private"),
@@ -206,21 +211,25 @@ func Open(cfg Config) (_ *Server, err error) {
 		Logger:   log,
 	}))
 	s.http = &http.Server{
-		Handler:           routes(in, mgmt, cfg.AccessToken),
+		Handler:           routes(in, in.RelayHandler(), mgmt, cfg.AccessToken),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
 }
 
-// routes serves POST /events, the management API under /hooks and /api/hooks,
-// and GET /healthz; anything else is a JSON 404 naming the routes.
-func routes(in, mgmt http.Handler, token string) http.Handler {
+// routes serves POST /events, the relay POST /logto/{sourceId}, the management
+// API under /hooks, /api/hooks and /sources, and GET /healthz; anything else is
+// a JSON 404 naming the routes.
+func routes(in, relay, mgmt http.Handler, token string) http.Handler {
 	mux := http.NewServeMux()
 	// Bounded in-flight requests: a flood gets 429s, not unbounded memory.
 	mux.Handle("/events", requireToken(token, ingest.Limit(in, ingest.LimitConfig{})))
+	// Logto cannot send the access token's header on its own; the relay's
+	// authentication is the source's signature, as on AWS.
+	mux.Handle(ingest.RelayPathPrefix, ingest.Limit(relay, ingest.LimitConfig{}))
 	mgmt = requireToken(token, mgmt)
-	for _, p := range []string{"/hooks", "/hooks/", "/api/hooks", "/api/hooks/"} {
+	for _, p := range []string{"/hooks", "/hooks/", "/api/hooks", "/api/hooks/", "/sources", "/sources/"} {
 		mux.Handle(p, mgmt)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -230,7 +239,7 @@ func routes(in, mgmt http.Handler, token string) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
-		_, _ = io.WriteString(w, `{"error":{"code":"not_found","message":"no route; use POST /events, /hooks or GET /healthz"}}`+"\n")
+		_, _ = io.WriteString(w, `{"error":{"code":"not_found","message":"no route; use POST /events, POST /logto/{sourceId}, /hooks, /sources or GET /healthz"}}`+"\n")
 	})
 	return mux
 }

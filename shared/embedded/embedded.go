@@ -204,7 +204,7 @@ func (d *DB) migrate(ctx context.Context) error {
 		if version > 1 {
 			return fmt.Errorf("schema version %d is newer than this program (1)", version)
 		}
-		if _, err := tx.ExecContext(ctx, schema); err != nil {
+		if _, err := tx.ExecContext(ctx, schema+sourcesSchema); err != nil {
 			return fmt.Errorf("apply schema: %w", err)
 		}
 		return nil

@@ -29,3 +29,10 @@ func TestQueueContract(t *testing.T) {
 		return reopen(t, filepath.Join(t.TempDir(), "queue.db"), Options{MaxAttempts: maxAttempts, Visibility: visibility})
 	})
 }
+
+func TestSourceStoreContract(t *testing.T) {
+	webhooktest.TestSourceStore(t, func(t *testing.T) webhook.SourceStore {
+		d, _ := openTemp(t, Options{})
+		return d
+	})
+}

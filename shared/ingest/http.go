@@ -56,6 +56,19 @@ func (s *Service) respond(ctx context.Context, body []byte) (int, []byte) {
 	return http.StatusAccepted, marshal(resp)
 }
 
+// respondRelay runs Relay and returns the status and JSON body to send.
+func (s *Service) respondRelay(ctx context.Context, r RelayRequest) (int, []byte) {
+	resp, err := s.Relay(ctx, r)
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			e = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+		}
+		return e.Status, e.Body()
+	}
+	return http.StatusAccepted, marshal(resp)
+}
+
 func writeError(w http.ResponseWriter, e *Error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Status)

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/logto-webhooks/webhooks/shared/signature"
 )
 
 // HandleLambda is the Lambda handler. It accepts an API Gateway HTTP API (payload
@@ -47,8 +49,15 @@ func (s *Service) handleHTTPAPI(ctx context.Context, req events.APIGatewayV2HTTP
 	if method != http.MethodPost {
 		return apiResponse(&Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "use POST"})
 	}
-	if p := req.RawPath; p != "" && !strings.HasSuffix(strings.TrimSuffix(p, "/"), "/events") {
-		return apiResponse(&Error{Status: http.StatusNotFound, Code: "not_found", Message: "POST /events is the only route"})
+	relay, isRelay := req.PathParameters["sourceId"], strings.HasPrefix(req.RouteKey, "POST "+RelayPathPrefix)
+	if p := req.RawPath; !isRelay && p != "" {
+		// The stage name may precede the route in RawPath.
+		if i := strings.Index(p, RelayPathPrefix); i >= 0 {
+			relay, isRelay = relaySourceID(p[i:])
+		}
+	}
+	if p := req.RawPath; !isRelay && p != "" && !strings.HasSuffix(strings.TrimSuffix(p, "/"), "/events") {
+		return apiResponse(&Error{Status: http.StatusNotFound, Code: "not_found", Message: "POST /events and POST /logto/{sourceId} are the routes"})
 	}
 	body := []byte(req.Body)
 	if req.IsBase64Encoded {
@@ -58,7 +67,14 @@ func (s *Service) handleHTTPAPI(ctx context.Context, req events.APIGatewayV2HTTP
 		}
 		body = b
 	}
-	status, out := s.respond(ctx, bytes.TrimSpace(body))
+	var status int
+	var out []byte
+	if isRelay {
+		// The body exactly as sent: its signature covers every byte.
+		status, out = s.respondRelay(ctx, RelayRequest{SourceID: relay, Signature: req.Headers[signature.HeaderLogto], Body: body})
+	} else {
+		status, out = s.respond(ctx, bytes.TrimSpace(body))
+	}
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
 		Headers:    map[string]string{"content-type": "application/json"},

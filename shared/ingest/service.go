@@ -9,7 +9,6 @@ package ingest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -30,6 +29,12 @@ type Config struct {
 	Metrics      *metrics.Recorder
 	// Limits bound the fan-out of one request (see Limits; zero: defaults).
 	Limits Limits
+	// Sources are the Logto tenants the relay (POST /logto/{id}) accepts
+	// bodies from. Nil: every relayed body is refused as from an unknown source.
+	Sources webhook.SourceStore
+	// ReplayWindow is how far a relayed body's createdAt may lie in the past
+	// or the future (default DefaultReplayWindow).
+	ReplayWindow time.Duration
 }
 
 // sendChunk is how many jobs Ingest hands the queue at a time. The jobs share
@@ -46,6 +51,8 @@ type Service struct {
 	log     *slog.Logger
 	metrics *metrics.Recorder
 	limits  Limits
+	sources webhook.SourceStore
+	replay  time.Duration
 }
 
 // New returns a Service.
@@ -57,6 +64,11 @@ func New(cfg Config) *Service {
 		log:     cfg.Logger,
 		metrics: cfg.Metrics,
 		limits:  cfg.Limits.withDefaults(),
+		sources: cfg.Sources,
+		replay:  cfg.ReplayWindow,
+	}
+	if s.replay <= 0 {
+		s.replay = DefaultReplayWindow
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -86,7 +98,7 @@ type EventRef struct {
 // when a retry can help. Then jobs may have been queued partly, which is safe:
 // ids are deterministic when records carry an id, so receivers dedupe the retry.
 func (s *Service) Ingest(ctx context.Context, body []byte) (Response, error) {
-	records, err := webhook.DecodeRequest(body)
+	records, err := DecodeRequest(body)
 	if err != nil {
 		return Response{}, s.reject(err)
 	}
@@ -101,14 +113,33 @@ func (s *Service) Ingest(ctx context.Context, body []byte) (Response, error) {
 	if len(events) == 0 {
 		return resp, nil
 	}
+	jobs, err := s.fanOut(ctx, events)
+	if err != nil {
+		return Response{}, err
+	}
+	resp.Deliveries = jobs
+	msgs := make([]webhook.EventMessage, len(events))
+	for i, e := range events {
+		msgs[i] = e.EventMessage
+	}
+	s.emit(msgs, jobs)
+	s.log.InfoContext(ctx, "ingest: accepted", "records", len(records), "events", len(events), "deliveries", jobs)
+	return resp, nil
+}
+
+// fanOut queues one job per (event x subscribed enabled hook), after checking
+// all of them against the Limits, and returns how many it queued. Errors are
+// *Error: 413 for a fan-out over a limit (nothing queued), 503 when the hooks
+// cannot be read or the queue fails.
+func (s *Service) fanOut(ctx context.Context, events []event) (int, error) {
 	hooks, err := s.hooks.List(ctx)
 	if err != nil {
 		s.log.ErrorContext(ctx, "ingest: cannot read hooks", "error", err)
-		return Response{}, &Error{Status: 503, Code: "hooks_unavailable", Message: "cannot read hooks; retry the request"}
+		return 0, &Error{Status: 503, Code: "hooks_unavailable", Message: "cannot read hooks; retry the request"}
 	}
 	plan, err := planFanout(events, hooks, s.limits, s.now().UnixMilli())
 	if err != nil {
-		return Response{}, s.reject(err)
+		return 0, s.reject(err)
 	}
 	sent := 0
 	err = plan.chunks(sendChunk, func(jobs []webhook.Job) error {
@@ -120,41 +151,18 @@ func (s *Service) Ingest(ctx context.Context, body []byte) (Response, error) {
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "ingest: enqueue failed", "error", err, "jobs", plan.jobs, "sentBefore", sent)
-		return Response{}, &Error{Status: 503, Code: "enqueue_failed",
+		return 0, &Error{Status: 503, Code: "enqueue_failed",
 			Message: "could not queue every delivery; retry the request (deliveries queued already keep their ids, so receivers dedupe them)"}
 	}
-	resp.Deliveries = plan.jobs
-	msgs := make([]webhook.EventMessage, len(events))
-	for i, e := range events {
-		msgs[i] = e.EventMessage
-	}
-	s.emit(msgs, plan.jobs)
-	s.log.InfoContext(ctx, "ingest: accepted", "records", len(records), "events", len(events), "deliveries", plan.jobs,
-		"jobBytes", plan.bytes)
-	return resp, nil
+	s.log.DebugContext(ctx, "ingest: queued", "deliveries", plan.jobs, "jobBytes", plan.bytes)
+	return plan.jobs, nil
 }
 
 // mapRecords maps every record, keeping which record each event came from.
-// Like mapping.MapAll it fails on the first record that cannot be mapped.
+// Like MapAll it fails on the first record that cannot be mapped.
 func (s *Service) mapRecords(records []webhook.Record) ([]event, error) {
-	now := s.now() // one clock reading for the request, as mapping.MapAll does
-	m := mapping.Mapper{Now: func() time.Time { return now }}
-	var out []event
-	for i, r := range records {
-		msgs, err := m.Map(r)
-		if err != nil {
-			var fe *webhook.FieldError
-			if errors.As(err, &fe) {
-				fe.Record = i
-				return nil, fe
-			}
-			return nil, fmt.Errorf("map records[%d]: %w", i, err)
-		}
-		for _, msg := range msgs {
-			out = append(out, event{EventMessage: msg, record: i})
-		}
-	}
-	return out, nil
+	now := s.now() // one clock reading for the request, as MapAll does
+	return mapRecords(mapping.Mapper{Now: func() time.Time { return now }}, records)
 }
 
 func (s *Service) reject(err error) error {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/logto-webhooks/webhooks/shared/internal/jsonobject"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -55,49 +56,29 @@ func parseObject(raw []byte, field string) (map[string]json.RawMessage, error) {
 		}
 		return nil, invalid(field, "must be an object")
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := json.Unmarshal(raw, new(json.RawMessage)); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
 			return nil, invalid(field, fmt.Sprintf("malformed JSON at offset %d: %v", syn.Offset, syn))
 		}
 		return nil, invalid(field, "must be an object")
 	}
-	if k, dup := duplicateKey(raw); dup {
+	members, err := jsonobject.Members(raw, jsonobject.Reject)
+	if dup, ok := errors.AsType[*jsonobject.DuplicateKeyError](err); ok {
 		prefix := ""
 		if field != "" {
 			prefix = field + "."
 		}
-		return nil, invalid(prefix+k, "appears more than once; JSON decoders disagree on which one counts")
+		return nil, invalid(prefix+dup.Key, "appears more than once; JSON decoders disagree on which one counts")
+	}
+	if err != nil {
+		return nil, invalid(field, "must be an object")
+	}
+	m := make(map[string]json.RawMessage, len(members))
+	for _, mb := range members {
+		m[mb.Key] = mb.Value
 	}
 	return m, nil
-}
-
-// duplicateKey returns the first member name that occurs twice in obj, a
-// valid JSON object. Only obj's own members count: nested objects are checked
-// when they are parsed.
-func duplicateKey(obj []byte) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if _, err := dec.Token(); err != nil { // {
-		return "", false
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		k, _ := t.(string)
-		if seen[k] {
-			return k, true
-		}
-		seen[k] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", false
-		}
-	}
-	return "", false
 }
 
 // readObject reads a body that must be a JSON object with only the allowed

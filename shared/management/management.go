@@ -48,7 +48,8 @@ type handler struct {
 func New(cfg Config) http.Handler { return NewHandler(NewService(cfg)) }
 
 // NewHandler returns the management API as an http.Handler serving /hooks...
-// and, for clients written against Logto, the same routes under /api. It
+// and, for clients written against Logto, the same routes under /api; and
+// /sources..., the Logto tenants the relay accepts (docs/logto-relay.md). It
 // parses and answers; every rule is the Service's.
 func NewHandler(s *Service) http.Handler { return &handler{svc: s, log: s.log} }
 
@@ -60,6 +61,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p = p[len("/api"):]
 	}
 	segs := strings.Split(strings.Trim(p, "/"), "/")
+	if segs[0] == "sources" && len(segs) <= 3 && (len(segs) == 1 || segs[1] != "") {
+		h.serveSources(w, r, segs)
+		return
+	}
 	if segs[0] != "hooks" || len(segs) > 3 || (len(segs) > 1 && segs[1] == "") {
 		h.writeError(w, r, noRoute(r))
 		return

@@ -17,6 +17,9 @@ import (
 type Config struct {
 	// Hooks stores the hooks the API manages.
 	Hooks webhook.HookStore
+	// Sources stores the Logto tenants the relay accepts (ListSources...).
+	// Nil: the source calls answer ErrUnavailable.
+	Sources webhook.SourceStore
 	// Log answers recent-logs and execution stats. Nil: no logs and zero stats.
 	Log webhook.DeliveryLog
 	// Now is the clock (nil: time.Now); tests pin it.

@@ -87,9 +87,10 @@ func (b builder) flowDataPayload(e webhook.Event) payload {
 	return payload{e, o.bytes()}
 }
 
-// explicit writes an event record: the envelope and metadata in Logto's order
-// for the event (§5.2-§5.5), then fields in the producer's order.
-func (b builder) explicit() payload {
+// explicitEnvelope writes what an event record's payload has before its
+// fields: the envelope and the metadata in Logto's order for the event
+// (§5.2-§5.5).
+func (b builder) explicitEnvelope() *object {
 	r := b.r
 	o := b.start(r.Event)
 	if r.Event == webhook.GrantLimitExceeded {
@@ -101,10 +102,18 @@ func (b builder) explicit() payload {
 	} else {
 		b.flowMetadata(o, !strings.HasPrefix(string(r.Event), "TrustedDevice."))
 	}
+	return o
+}
+
+// explicit writes an event record: its envelope, then fields in the
+// producer's order.
+func (b builder) explicit() payload {
+	r := b.r
+	o := b.explicitEnvelope()
 	for _, m := range objectMembers(r.Fields) {
-		v := m.value
+		v := m.Value
 		switch {
-		case m.key != "data":
+		case m.Key != "data":
 		case strings.HasPrefix(string(r.Event), "User."):
 			v = omit(v, sensitiveUserFields...)
 		case strings.HasPrefix(string(r.Event), "TrustedDevice."):
@@ -112,7 +121,7 @@ func (b builder) explicit() payload {
 			// Logto sends only these three, whichever record carries it.
 			v = pick(v, trustedDeviceFields...)
 		}
-		o.raw(m.key, v)
+		o.raw(m.Key, v)
 	}
 	return payload{r.Event, o.bytes()}
 }

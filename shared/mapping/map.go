@@ -7,8 +7,6 @@
 package mapping
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/logto-webhooks/webhooks/shared/webhook"
@@ -23,13 +21,31 @@ type Mapper struct {
 	NewID func() string
 }
 
-// Map returns the events record r produces, in Logto's queue order. A record
-// that fires nothing (a non-2xx status, a route without hooks) yields no events
-// and no error. Errors are *webhook.FieldError with Record -1.
-func (m Mapper) Map(r webhook.Record) ([]webhook.EventMessage, error) {
-	if err := r.Validate(); err != nil {
-		return nil, err
-	}
+// Kind is how one kind of record becomes payloads. Each record kind of the
+// ingest contract has one (ingest's table of record kinds names it beside the
+// kind's fields and validation), so adding a kind adds a Kind here and an
+// entry there.
+type Kind struct {
+	build func(b builder) ([]payload, error)
+}
+
+// The kinds of docs/architecture.md §3.1.
+var (
+	// ManagementAPI maps a Management API request through Logto's route
+	// table (docs/logto-webhooks.md §2-§3).
+	ManagementAPI = Kind{build: builder.managementAPI}
+	// Interaction maps an end-user flow (docs/logto-webhooks.md §4).
+	Interaction = Kind{build: func(b builder) ([]payload, error) { return b.interaction(), nil }}
+	// Explicit maps an event record: one named event and its fields.
+	Explicit = Kind{build: func(b builder) ([]payload, error) { return []payload{b.explicit()}, nil }}
+)
+
+// Map returns the events record r, of kind k, produces, in Logto's queue
+// order. r must have passed its kind's validation (ingest decodes and
+// validates records); Map checks only what needs the route table. A record
+// that fires nothing (a non-2xx status, a route without hooks) yields no
+// events and no error. Errors are *webhook.FieldError with Record -1.
+func (m Mapper) Map(r webhook.Record, k Kind) ([]webhook.EventMessage, error) {
 	now := time.Now
 	if m.Now != nil {
 		now = m.Now
@@ -38,19 +54,7 @@ func (m Mapper) Map(r webhook.Record) ([]webhook.EventMessage, error) {
 	if createdAt.IsZero() {
 		createdAt = now()
 	}
-	b := builder{r: &r, createdAt: webhook.FormatTime(createdAt)}
-	var (
-		payloads []payload
-		err      error
-	)
-	switch r.Type {
-	case webhook.RecordManagementAPI:
-		payloads, err = b.managementAPI()
-	case webhook.RecordInteraction:
-		payloads = b.interaction()
-	case webhook.RecordEvent:
-		payloads = []payload{b.explicit()}
-	}
+	payloads, err := k.build(builder{r: &r, createdAt: webhook.FormatTime(createdAt)})
 	if err != nil {
 		return nil, err
 	}
@@ -67,36 +71,6 @@ func (m Mapper) Map(r webhook.Record) ([]webhook.EventMessage, error) {
 		out[i] = webhook.EventMessage{ID: id, Event: p.event, Payload: p.body}
 	}
 	return out, nil
-}
-
-// MapAll maps every record; it fails on the first record that cannot be mapped,
-// with the record's index in the *webhook.FieldError, so callers can refuse the
-// whole request before enqueueing anything.
-func (m Mapper) MapAll(records []webhook.Record) ([]webhook.EventMessage, error) {
-	var out []webhook.EventMessage
-	for i, r := range records {
-		events, err := m.Map(r)
-		if err != nil {
-			var fe *webhook.FieldError
-			if errors.As(err, &fe) {
-				fe.Record = i
-				return nil, fe
-			}
-			return nil, fmt.Errorf("map records[%d]: %w", i, err)
-		}
-		out = append(out, events...)
-	}
-	return out, nil
-}
-
-// Map maps one record with createdAt defaulting to now.
-func Map(r webhook.Record, now time.Time) ([]webhook.EventMessage, error) {
-	return Mapper{Now: func() time.Time { return now }}.Map(r)
-}
-
-// MapAll maps records with createdAt defaulting to now; see Mapper.MapAll.
-func MapAll(records []webhook.Record, now time.Time) ([]webhook.EventMessage, error) {
-	return Mapper{Now: func() time.Time { return now }}.MapAll(records)
 }
 
 // payload is one event and its bytes.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/mapping"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -37,11 +38,11 @@ func lines(t *testing.T, events []webhook.EventMessage) []byte {
 
 func mapBody(t *testing.T, body string) []webhook.EventMessage {
 	t.Helper()
-	records, err := webhook.DecodeRequest([]byte(body))
+	records, err := ingest.DecodeRequest([]byte(body))
 	if err != nil {
 		t.Fatalf("DecodeRequest: %v", err)
 	}
-	events, err := mapping.MapAll(records, testNow)
+	events, err := ingest.MapAll(records, testNow)
 	if err != nil {
 		t.Fatalf("MapAll: %v", err)
 	}
@@ -415,11 +416,11 @@ func TestMapErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := `{"records":[{"type":"event","event":"Identifier.Lockout"},` + tt.body + `]}`
-			records, err := webhook.DecodeRequest([]byte(body))
+			records, err := ingest.DecodeRequest([]byte(body))
 			if err != nil {
 				t.Fatalf("DecodeRequest: %v", err)
 			}
-			_, err = mapping.MapAll(records, testNow)
+			_, err = ingest.MapAll(records, testNow)
 			var fe *webhook.FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("err = %v, want a *webhook.FieldError", err)
@@ -448,8 +449,8 @@ func TestEventIDs(t *testing.T) {
 		t.Errorf("records without id: ids %s and %s, want distinct evt_ ids", x[0].ID, y[0].ID)
 	}
 	m := mapping.Mapper{Now: func() time.Time { return testNow }, NewID: func() string { return "evt_fixed" }}
-	records, _ := webhook.DecodeRequest([]byte(anon))
-	got, err := m.MapAll(records)
+	records, _ := ingest.DecodeRequest([]byte(anon))
+	got, err := ingest.Map(m, records)
 	if err != nil || got[0].ID != "evt_fixed" {
 		t.Errorf("injected id source: got %v, %v; want evt_fixed", got, err)
 	}
@@ -467,14 +468,6 @@ func TestCreatedAt(t *testing.T) {
 		if got := field(t, events[0].Payload, "createdAt"); string(got) != tt.want {
 			t.Errorf("createdAt%s: got %s, want %s", tt.given, got, tt.want)
 		}
-	}
-}
-
-func TestMapRejectsInvalidRecord(t *testing.T) {
-	_, err := mapping.Map(webhook.Record{Type: webhook.RecordManagementAPI, Path: "/users"}, testNow)
-	var fe *webhook.FieldError
-	if !errors.As(err, &fe) || fe.Field != "method" {
-		t.Errorf("err = %v, want a FieldError on method", err)
 	}
 }
 

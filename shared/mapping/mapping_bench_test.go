@@ -3,8 +3,7 @@ package mapping_test
 import (
 	"testing"
 
-	"github.com/logto-webhooks/webhooks/shared/mapping"
-	"github.com/logto-webhooks/webhooks/shared/webhook"
+	"github.com/logto-webhooks/webhooks/shared/ingest"
 )
 
 // benchRecords are one record of each common shape: a Management API call whose
@@ -22,14 +21,14 @@ var benchRecords = []struct{ name, body string }{
 // the per-record CPU cost of ingest once the request is parsed.
 func BenchmarkMap(b *testing.B) {
 	for _, bb := range benchRecords {
-		records, err := webhook.DecodeRequest([]byte(bb.body))
+		records, err := ingest.DecodeRequest([]byte(bb.body))
 		if err != nil {
 			b.Fatalf("%s: DecodeRequest: %v", bb.name, err)
 		}
 		b.Run(bb.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := mapping.Map(records[0], testNow); err != nil {
+				if _, err := ingest.MapAll(records[:1], testNow); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -46,11 +45,11 @@ func BenchmarkDecodeAndMap(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				records, err := webhook.DecodeRequest(body)
+				records, err := ingest.DecodeRequest(body)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := mapping.MapAll(records, testNow); err != nil {
+				if _, err := ingest.MapAll(records, testNow); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/logto-webhooks/webhooks/shared/internal/jsonobject"
 )
 
 // object writes a JSON object key by key, in the order Logto's object spreads
@@ -13,6 +15,8 @@ import (
 type object struct {
 	buf bytes.Buffer
 	n   int
+	// keys are the keys written, in order (CheckFields reads them).
+	keys []string
 }
 
 func (o *object) key(k string) {
@@ -22,6 +26,7 @@ func (o *object) key(k string) {
 		o.buf.WriteByte(',')
 	}
 	o.n++
+	o.keys = append(o.keys, k)
 	writeString(&o.buf, k)
 	o.buf.WriteByte(':')
 }
@@ -142,47 +147,19 @@ func writeString(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
 }
 
-// member is one key and raw value of a JSON object.
-type member struct {
-	key   string
-	value json.RawMessage
-}
-
 // objectMembers splits a JSON object into its members in document order. For a
 // key given twice the last value wins at the first key's position, as JSON.parse
 // does. Anything but a valid object yields nil.
-func objectMembers(obj json.RawMessage) []member {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+func objectMembers(obj json.RawMessage) []jsonobject.Member {
+	members, err := jsonobject.Members(obj, jsonobject.LastWins)
+	if err != nil {
 		return nil
 	}
-	var out []member
-	index := make(map[string]int)
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil
-		}
-		k, _ := t.(string)
-		var v json.RawMessage
-		if dec.Decode(&v) != nil {
-			return nil
-		}
-		if i, ok := index[k]; ok {
-			out[i].value = v
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, member{k, v})
-	}
-	return out
+	return members
 }
 
 // isObject reports whether v is a JSON object.
-func isObject(v json.RawMessage) bool {
-	v = bytes.TrimSpace(v)
-	return len(v) > 0 && v[0] == '{'
-}
+func isObject(v json.RawMessage) bool { return jsonobject.IsObject(v) }
 
 // pick returns the members of obj named by keys, in the order of keys, like
 // @silverhand/essentials pick: missing keys are left out. A non-object gives nil.
@@ -192,7 +169,7 @@ func pick(obj json.RawMessage, keys ...string) json.RawMessage {
 	}
 	got := make(map[string]json.RawMessage)
 	for _, m := range objectMembers(obj) {
-		got[m.key] = m.value
+		got[m.Key] = m.Value
 	}
 	var o object
 	for _, k := range keys {
@@ -212,10 +189,10 @@ func omit(obj json.RawMessage, keys ...string) json.RawMessage {
 	for _, m := range objectMembers(obj) {
 		drop := false
 		for _, k := range keys {
-			drop = drop || m.key == k
+			drop = drop || m.Key == k
 		}
 		if !drop {
-			o.raw(m.key, m.value)
+			o.raw(m.Key, m.Value)
 		}
 	}
 	return o.bytes()
@@ -224,8 +201,8 @@ func omit(obj json.RawMessage, keys ...string) json.RawMessage {
 // field returns the raw value of key in obj, or nil.
 func field(obj json.RawMessage, key string) json.RawMessage {
 	for _, m := range objectMembers(obj) {
-		if m.key == key {
-			return m.value
+		if m.Key == key {
+			return m.Value
 		}
 	}
 	return nil

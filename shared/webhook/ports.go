@@ -53,6 +53,25 @@ type HookStore interface {
 	SetCircuit(ctx context.Context, id string, openUntil int64, reason string) error
 }
 
+// SourceStore keeps sources. Implementations: DynamoDB (shared/dynamo), SQLite
+// (shared/embedded) and memory (shared/webhooktest). All are safe for
+// concurrent use. Writes are optimistic, as HookStore's PutHook: Source.Version
+// counts writes and a write lands only on the version it was based on.
+type SourceStore interface {
+	// ListSources returns every source, newest first (createdAt desc, then id).
+	ListSources(ctx context.Context) ([]Source, error)
+	// GetSource returns the source with id, or an error wrapping ErrNotFound.
+	GetSource(ctx context.Context, id string) (Source, error)
+	// PutSource writes s with Version s.Version+1 if the stored source still
+	// has s.Version, or if there is none (creation, version 0). Otherwise it
+	// changes nothing and returns an error wrapping ErrConflict; a source
+	// deleted since it was read (s.Version > 0, nothing stored) is not
+	// recreated: ErrNotFound.
+	PutSource(ctx context.Context, s Source) error
+	// DeleteSource removes the source, or returns an error wrapping ErrNotFound.
+	DeleteSource(ctx context.Context, id string) error
+}
+
 // Result is the outcome of a delivery attempt as Logto's logs name it.
 type Result string
 

@@ -22,3 +22,7 @@ func TestMemoryQueue(t *testing.T) {
 		return webhooktest.NewMemoryQueue(maxAttempts, visibility)
 	})
 }
+
+func TestMemorySourceStore(t *testing.T) {
+	webhooktest.TestSourceStore(t, func(*testing.T) webhook.SourceStore { return webhooktest.NewMemorySourceStore() })
+}

@@ -1,4 +1,4 @@
-package webhook_test
+package ingest_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -16,7 +17,7 @@ func TestDecodeRequestForms(t *testing.T) {
 	wrapped := `{"records":[` + bare + `]}`
 	for name, body := range map[string]string{"bare": bare, "wrapped": wrapped, "whitespace": "\n " + wrapped + "\n"} {
 		t.Run(name, func(t *testing.T) {
-			records, err := webhook.DecodeRequest([]byte(body))
+			records, err := ingest.DecodeRequest([]byte(body))
 			if err != nil {
 				t.Fatalf("DecodeRequest: %v", err)
 			}
@@ -42,7 +43,7 @@ func TestDecodeRequestFields(t *testing.T) {
 		{"type":"managementApi","id":"c","method":"PUT","path":"/organizations/o/users","status":204,"params":{"id":"o"},"matchedRoute":"/organizations/:id/users",
 		 "organizationId":"o","addedUserIds":["u1"],"removedUserIds":["u2"],"addedApplicationIds":["a1"],"removedApplicationIds":["a2"],"requestBody":null,"scopes":[]}
 	]}`
-	records, err := webhook.DecodeRequest([]byte(body))
+	records, err := ingest.DecodeRequest([]byte(body))
 	if err != nil {
 		t.Fatalf("DecodeRequest: %v", err)
 	}
@@ -137,7 +138,7 @@ func TestDecodeRequestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			records, err := webhook.DecodeRequest([]byte(tt.body))
+			records, err := ingest.DecodeRequest([]byte(tt.body))
 			var fe *webhook.FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("DecodeRequest = %v, %v; want a *FieldError", records, err)
@@ -154,15 +155,15 @@ func TestDecodeRequestLimits(t *testing.T) {
 	body := func(n int) []byte {
 		return []byte(`{"records":[` + strings.TrimSuffix(strings.Repeat(rec+",", n), ",") + `]}`)
 	}
-	if records, err := webhook.DecodeRequest(body(webhook.MaxRecords)); err != nil || len(records) != webhook.MaxRecords {
+	if records, err := ingest.DecodeRequest(body(webhook.MaxRecords)); err != nil || len(records) != webhook.MaxRecords {
 		t.Errorf("%d records: got %d, %v; want all accepted", webhook.MaxRecords, len(records), err)
 	}
 	var fe *webhook.FieldError
-	if _, err := webhook.DecodeRequest(body(webhook.MaxRecords + 1)); !errors.As(err, &fe) || fe.Record != -1 || fe.Field != "records" {
+	if _, err := ingest.DecodeRequest(body(webhook.MaxRecords + 1)); !errors.As(err, &fe) || fe.Record != -1 || fe.Field != "records" {
 		t.Errorf("%d records: err = %v, want a FieldError on records", webhook.MaxRecords+1, err)
 	}
 	big := []byte(`{"type":"event","event":"Identifier.Lockout","fields":{"pad":"` + strings.Repeat("x", webhook.MaxRequestBytes) + `"}}`)
-	if _, err := webhook.DecodeRequest(big); !errors.As(err, &fe) || fe.Record != -1 || !strings.Contains(fe.Reason, "larger than") {
+	if _, err := ingest.DecodeRequest(big); !errors.As(err, &fe) || fe.Record != -1 || !strings.Contains(fe.Reason, "larger than") {
 		t.Errorf("oversized body: err = %v, want a FieldError about the size", err)
 	}
 }
@@ -177,10 +178,10 @@ func TestFormatTime(t *testing.T) {
 func TestRecordValidateDirect(t *testing.T) {
 	r := webhook.Record{Type: webhook.RecordEvent, Event: webhook.IdentifierLockout, CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var fe *webhook.FieldError
-	if err := r.Validate(); !errors.As(err, &fe) || fe.Field != "createdAt" {
+	if err := ingest.ValidateRecord(&r); !errors.As(err, &fe) || fe.Field != "createdAt" {
 		t.Errorf("Validate = %v, want a FieldError on createdAt", err)
 	}
-	if err := (&webhook.Record{}).Validate(); !errors.As(err, &fe) || fe.Field != "type" {
+	if err := ingest.ValidateRecord(&webhook.Record{}); !errors.As(err, &fe) || fe.Field != "type" {
 		t.Errorf("Validate of zero record = %v, want a FieldError on type", err)
 	}
 }
@@ -200,7 +201,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		records, err := webhook.DecodeRequest(body)
+		records, err := ingest.DecodeRequest(body)
 		if err != nil {
 			var fe *webhook.FieldError
 			if !errors.As(err, &fe) {
@@ -215,7 +216,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatalf("accepted %d records", len(records))
 		}
 		for i := range records {
-			if err := records[i].Validate(); err != nil {
+			if err := ingest.ValidateRecord(&records[i]); err != nil {
 				t.Fatalf("accepted records[%d] fails Validate: %v", i, err)
 			}
 			if c := records[i].CreatedAt; !c.IsZero() && !bytes.HasSuffix([]byte(webhook.FormatTime(c)), []byte("Z")) {
@@ -223,4 +224,12 @@ func FuzzDecodeRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestValidateRecordBuiltInCode(t *testing.T) {
+	err := ingest.ValidateRecord(&webhook.Record{Type: webhook.RecordManagementAPI, Path: "/users"})
+	var fe *webhook.FieldError
+	if !errors.As(err, &fe) || fe.Field != "method" {
+		t.Errorf("err = %v, want a FieldError on method", err)
+	}
 }
