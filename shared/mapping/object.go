@@ -95,12 +95,6 @@ func stringArray(v []string) []byte {
 	return b.Bytes()
 }
 
-func quote(s string) []byte {
-	var b bytes.Buffer
-	writeString(&b, s)
-	return b.Bytes()
-}
-
 const hexDigits = "0123456789abcdef"
 
 // writeString quotes s as JSON.stringify does: only ", \ and control characters

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -18,8 +19,10 @@ func TestWriteString(t *testing.T) {
 		{"", `""`},
 	}
 	for _, tt := range tests {
-		if got := string(quote(tt.in)); got != tt.want {
-			t.Errorf("quote(%q) = %s, want %s", tt.in, got, tt.want)
+		var b bytes.Buffer
+		writeString(&b, tt.in)
+		if got := b.String(); got != tt.want {
+			t.Errorf("writeString(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

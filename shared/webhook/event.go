@@ -59,44 +59,42 @@ const (
 type EventInfo struct {
 	Event Event `json:"event"`
 	Group Group `json:"group"`
-	// DevFeature marks events Logto only accepts with dev features on
-	// (TrustedDevice.*). We accept them always: a producer that reports them
-	// knows it runs a Logto with dev features.
-	DevFeature bool `json:"-"`
 }
 
 var catalog = []EventInfo{
-	{PostRegister, GroupInteraction, false},
-	{PostSignIn, GroupInteraction, false},
-	{PostSignInAdaptiveMfaTriggered, GroupInteraction, false},
-	{PostResetPassword, GroupInteraction, false},
-	{UserCreated, GroupData, false},
-	{UserDeleted, GroupData, false},
-	{UserDataUpdated, GroupData, false},
-	{UserSuspensionStatusUpdated, GroupData, false},
-	{TrustedDeviceCreated, GroupData, true},
-	{TrustedDeviceDeleted, GroupData, true},
-	{RoleCreated, GroupData, false},
-	{RoleDeleted, GroupData, false},
-	{RoleDataUpdated, GroupData, false},
-	{RoleScopesUpdated, GroupData, false},
-	{ScopeCreated, GroupData, false},
-	{ScopeDeleted, GroupData, false},
-	{ScopeDataUpdated, GroupData, false},
-	{OrganizationCreated, GroupData, false},
-	{OrganizationDeleted, GroupData, false},
-	{OrganizationDataUpdated, GroupData, false},
-	{OrganizationMembershipUpdated, GroupData, false},
-	{OrganizationRoleCreated, GroupData, false},
-	{OrganizationRoleDeleted, GroupData, false},
-	{OrganizationRoleDataUpdated, GroupData, false},
-	{OrganizationRoleScopesUpdated, GroupData, false},
-	{OrganizationScopeCreated, GroupData, false},
-	{OrganizationScopeDeleted, GroupData, false},
-	{OrganizationScopeDataUpdated, GroupData, false},
-	{IdentifierLockout, GroupException, false},
-	{MessageRateLimited, GroupException, false},
-	{GrantLimitExceeded, GroupException, false},
+	{PostRegister, GroupInteraction},
+	{PostSignIn, GroupInteraction},
+	{PostSignInAdaptiveMfaTriggered, GroupInteraction},
+	{PostResetPassword, GroupInteraction},
+	{UserCreated, GroupData},
+	{UserDeleted, GroupData},
+	{UserDataUpdated, GroupData},
+	{UserSuspensionStatusUpdated, GroupData},
+	// Logto fires TrustedDevice.* only with its dev features on; we accept them
+	// always: a producer that reports them runs such a Logto.
+	{TrustedDeviceCreated, GroupData},
+	{TrustedDeviceDeleted, GroupData},
+	{RoleCreated, GroupData},
+	{RoleDeleted, GroupData},
+	{RoleDataUpdated, GroupData},
+	{RoleScopesUpdated, GroupData},
+	{ScopeCreated, GroupData},
+	{ScopeDeleted, GroupData},
+	{ScopeDataUpdated, GroupData},
+	{OrganizationCreated, GroupData},
+	{OrganizationDeleted, GroupData},
+	{OrganizationDataUpdated, GroupData},
+	{OrganizationMembershipUpdated, GroupData},
+	{OrganizationRoleCreated, GroupData},
+	{OrganizationRoleDeleted, GroupData},
+	{OrganizationRoleDataUpdated, GroupData},
+	{OrganizationRoleScopesUpdated, GroupData},
+	{OrganizationScopeCreated, GroupData},
+	{OrganizationScopeDeleted, GroupData},
+	{OrganizationScopeDataUpdated, GroupData},
+	{IdentifierLockout, GroupException},
+	{MessageRateLimited, GroupException},
+	{GrantLimitExceeded, GroupException},
 }
 
 var byName = func() map[Event]EventInfo {
