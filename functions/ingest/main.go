@@ -8,29 +8,32 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/logto-webhooks/webhooks/shared/awsconfig"
+	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/config"
-	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/metrics"
-	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
 )
 
 func main() {
 	env := config.FromOS()
 	log := env.Logger()
 	set := config.LoadIngest(env)
-	cfg, err := awsconfig.Load(context.Background())
+	ctx := context.Background()
+	cfg, err := awsconfig.Load(ctx)
+	var b *backend.Backend
+	if err == nil && env.Err() == nil {
+		b, err = backend.OpenAWS(cfg, backend.AWS{HooksTable: set.HooksTable, QueueURL: set.QueueURL},
+			backend.NeedHooks|backend.NeedQueue)
+	}
 	if err = errors.Join(env.Err(), err); err != nil {
 		log.Error("ingest: cannot start", "error", err)
 		os.Exit(1)
 	}
 	svc := ingest.New(ingest.Config{
-		Hooks:        dynamo.NewHookStore(dynamodb.NewFromConfig(cfg), set.HooksTable),
-		Queue:        sqsqueue.New(sqs.NewFromConfig(cfg), set.QueueURL, ""),
+		Hooks:        b.Hooks,
+		Queue:        b.Queue,
 		HookCacheTTL: set.HookCacheTTL,
 		Limits:       set.Limits,
 		Logger:       log,

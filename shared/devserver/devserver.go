@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/embedded"
 	"github.com/logto-webhooks/webhooks/shared/hookcache"
@@ -101,6 +102,9 @@ type Server struct {
 	Schedule delivery.Schedule
 	// Workers is the number of concurrent deliveries.
 	Workers int
+	// Backend is DB as the stores every front end uses (the console among
+	// them).
+	Backend *backend.Backend
 	// Demo is the demo receiver, nil without Config.Demo.
 	Demo *Demo
 
@@ -153,17 +157,20 @@ func Open(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	closers = append(closers, func() { _ = s.DB.Close() })
+	// The services get their stores from the Backend, as the CLI and the
+	// functions do; s.DB stays for tests that look inside the file.
+	s.Backend = s.DB.Backend(cfg.DBPath)
 
 	policy := delivery.Policy{AllowPrivate: cfg.AllowPrivate}
 	if cfg.Demo {
-		s.Demo, err = startDemo(cfg.DemoOut, cfg.DemoNotify, s.DB, cfg.Now)
+		s.Demo, err = startDemo(cfg.DemoOut, cfg.DemoNotify, s.Backend.Hooks, cfg.Now)
 		if err != nil {
 			return nil, err
 		}
 		closers = append(closers, func() { _ = s.Demo.close() })
 		policy.AllowPrivate = append(policy.AllowPrivate, s.Demo.prefix())
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		s.Demo.Hook, err = ensureDemoHook(ctx, s.DB, s.Demo.URL, cfg.Now())
+		s.Demo.Hook, err = ensureDemoHook(ctx, s.Backend.Hooks, s.Demo.URL, cfg.Now())
 		cancel()
 		if err != nil {
 			return nil, err
@@ -179,23 +186,24 @@ func Open(cfg Config) (_ *Server, err error) {
 
 	// One store for all three services, counting its writes, so that their
 	// hook caches see a change made through /hooks at once.
-	hooks := hookcache.Watch(s.DB)
+	b := s.Backend
+	hooks := hookcache.Watch(b.Hooks)
 	sender := delivery.NewSender(delivery.SenderConfig{Policy: policy})
 	svc := delivery.NewService(delivery.Config{
 		Hooks:        hooks,
 		Poster:       sender,
-		Log:          s.DB,
+		Log:          b.Log,
 		Schedule:     cfg.Schedule,
 		HookCacheTTL: cfg.HookCacheTTL,
 		Concurrency:  cfg.Workers,
 		Now:          cfg.Now,
 		Logger:       log,
 	})
-	s.worker = &delivery.Worker{Service: svc, Queue: s.DB, Concurrency: cfg.Workers, Logger: log}
-	in := ingest.New(ingest.Config{Hooks: hooks, Queue: s.DB, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log})
+	s.worker = &delivery.Worker{Service: svc, Queue: b.Queue, Concurrency: cfg.Workers, Logger: log}
+	in := ingest.New(ingest.Config{Hooks: hooks, Queue: b.Queue, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log})
 	mgmt := management.NewHandler(management.NewService(management.Config{
 		Hooks:    hooks,
-		Log:      s.DB,
+		Log:      b.Log,
 		Now:      cfg.Now,
 		CheckURL: management.CheckDestination(policy, "start webhooks dev with --allow-private"),
 		Poster:   sender,
