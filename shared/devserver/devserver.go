@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/logto-webhooks/webhooks/shared/backend"
+	"github.com/logto-webhooks/webhooks/shared/console"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/embedded"
 	"github.com/logto-webhooks/webhooks/shared/hookcache"
@@ -95,6 +96,8 @@ type Config struct {
 type Server struct {
 	// URL is the base URL of ingest and management, e.g. http://127.0.0.1:3000.
 	URL string
+	// ConsoleURL is the web console's address, e.g. http://127.0.0.1:3000/console/.
+	ConsoleURL string
 	// DB is the embedded backend; tests inspect the queue and log through it.
 	// Run closes it.
 	DB *embedded.DB
@@ -201,16 +204,22 @@ func Open(cfg Config) (_ *Server, err error) {
 	})
 	s.worker = &delivery.Worker{Service: svc, Queue: b.Queue, Concurrency: cfg.Workers, Logger: log}
 	in := ingest.New(ingest.Config{Hooks: hooks, Queue: b.Queue, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log})
-	mgmt := management.NewHandler(management.NewService(management.Config{
+	mgmtSvc := management.NewService(management.Config{
 		Hooks:    hooks,
 		Log:      b.Log,
 		Now:      cfg.Now,
 		CheckURL: management.CheckDestination(policy, "start webhooks dev with --allow-private"),
 		Poster:   sender,
 		Logger:   log,
-	}))
+	})
+	// The console shares the API's Service (and so its watched store): a
+	// change made in the console applies to the very next event too.
+	con := console.New(console.Config{
+		Backend: b, Service: mgmtSvc, AccessToken: cfg.AccessToken, Now: cfg.Now, Logger: log,
+	})
+	s.ConsoleURL = s.URL + con.Prefix() + "/"
 	s.http = &http.Server{
-		Handler:           routes(in, mgmt, cfg.AccessToken),
+		Handler:           routes(in, management.NewHandler(mgmtSvc), con, cfg.AccessToken),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -218,8 +227,9 @@ func Open(cfg Config) (_ *Server, err error) {
 }
 
 // routes serves POST /events, the management API under /hooks and /api/hooks,
-// and GET /healthz; anything else is a JSON 404 naming the routes.
-func routes(in, mgmt http.Handler, token string) http.Handler {
+// the console under /console/ (and / leads there), and GET /healthz; anything
+// else is a JSON 404 naming the routes.
+func routes(in, mgmt http.Handler, con *console.Console, token string) http.Handler {
 	mux := http.NewServeMux()
 	// Bounded in-flight requests: a flood gets 429s, not unbounded memory.
 	mux.Handle("/events", requireToken(token, ingest.Limit(in, ingest.LimitConfig{})))
@@ -227,6 +237,10 @@ func routes(in, mgmt http.Handler, token string) http.Handler {
 	for _, p := range []string{"/hooks", "/hooks/", "/api/hooks", "/api/hooks/"} {
 		mux.Handle(p, mgmt)
 	}
+	// The console checks the same token itself, from a header or its login
+	// cookie, since a browser cannot add the header to a page load.
+	mux.Handle(con.Prefix()+"/", con)
+	mux.Handle("GET /{$}", http.RedirectHandler(con.Prefix()+"/", http.StatusFound))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
@@ -234,7 +248,7 @@ func routes(in, mgmt http.Handler, token string) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
-		_, _ = io.WriteString(w, `{"error":{"code":"not_found","message":"no route; use POST /events, /hooks or GET /healthz"}}`+"\n")
+		_, _ = io.WriteString(w, `{"error":{"code":"not_found","message":"no route; use POST /events, /hooks, GET /healthz or open / (the console) in a browser"}}`+"\n")
 	})
 	return mux
 }
