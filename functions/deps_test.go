@@ -2,8 +2,6 @@ package functions_test
 
 import (
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -13,7 +11,10 @@ import (
 // pure-Go SQLite driver would add megabytes and cold-start time for code that
 // never runs on Lambda.
 func TestFunctionsLinkNoSQLite(t *testing.T) {
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to list the functions' dependencies: %v", err)
+	}
 	for _, pkg := range []string{"./ingest", "./delivery"} {
 		out, err := exec.Command(goBin, "list", "-deps", "-tags", "lambda.norpc", pkg).CombinedOutput()
 		if err != nil {
