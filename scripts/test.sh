@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`make test`): installs the pinned tools, checks
 # formatting and lint (scripts/lint.sh), starts the emulators, runs every Go test
-# (integration tests included: WEBHOOKS_REQUIRE_EMULATORS turns a missing emulator into
-# a failure), then checks the SAM template with the tools users run.
+# (integration tests included: WEBHOOKS_REQUIRE_EMULATORS turns a missing emulator or
+# browser into a failure), then checks the SAM template with the tools users run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/tools.sh
+source scripts/browser.sh
+# Screenshots of every console page from the browser test.
+export WEBHOOKS_SCREENSHOTS="$PWD/.cache/screenshots"
 
 echo "== lint" >&2
 scripts/lint.sh

@@ -14,6 +14,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/logto-webhooks/webhooks/shared/awsconfig/awstest"
+	"github.com/logto-webhooks/webhooks/shared/backend"
+	"github.com/logto-webhooks/webhooks/shared/backend/stack"
 	"github.com/logto-webhooks/webhooks/shared/management"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -59,18 +61,18 @@ func TestAWSBackend(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	ctx := t.Context()
-	stack := awstest.Name("cli")
+	stackName := awstest.Name("cli")
 	cf := cloudformation.NewFromConfig(cfg)
-	if _, err := cf.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: &stack, TemplateBody: aws.String(stackTemplate)}); err != nil {
+	if _, err := cf.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: &stackName, TemplateBody: aws.String(stackTemplate)}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := stackOutputs(ctx, cfg, stack)
-	if err != nil || out[outHooksTable] == "" || out[outDLQURL] == "" {
+	out, err := stack.Outputs(ctx, cfg, stackName)
+	if err != nil || out[backend.OutHooksTable] == "" || out[backend.OutDLQURL] == "" {
 		t.Fatalf("stack outputs %v, %v", out, err)
 	}
 	run := func(args ...string) string {
 		t.Helper()
-		stdout, _, err := execCLI(t, "", append(args, "--stack", stack)...)
+		stdout, _, err := execCLI(t, "", append(args, "--stack", stackName)...)
 		if err != nil {
 			t.Fatalf("webhooks %s: %v", strings.Join(args, " "), err)
 		}
@@ -98,7 +100,7 @@ func TestAWSBackend(t *testing.T) {
 	job := webhook.Job{Version: webhook.JobVersion, DeliveryID: "msg_awsdead", EventID: "evt_x", Event: webhook.UserCreated,
 		HookID: id, Payload: json.RawMessage(`{"event":"User.Created"}`)}
 	body, _ := json.Marshal(job)
-	if _, err := sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(out[outDLQURL]), MessageBody: aws.String(string(body))}); err != nil {
+	if _, err := sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(out[backend.OutDLQURL]), MessageBody: aws.String(string(body))}); err != nil {
 		t.Fatal(err)
 	}
 	if got := run("dlq", "list", "--hook", id); !strings.Contains(got, "msg_awsdead") {
@@ -108,10 +110,10 @@ func TestAWSBackend(t *testing.T) {
 		t.Errorf("dlq redrive = %q", got)
 	}
 	run("hooks", "delete", id)
-	if _, _, err := execCLI(t, "", "hooks", "get", id, "--stack", stack); err == nil || !regexp.MustCompile(`no hook with id .* in stack `).MatchString(err.Error()) {
+	if _, _, err := execCLI(t, "", "hooks", "get", id, "--stack", stackName); err == nil || !regexp.MustCompile(`no hook with id .* in stack `).MatchString(err.Error()) {
 		t.Errorf("get after delete: %v", err)
 	}
-	if _, _, err := execCLI(t, "", "dlq", "list", "--hooks-table", out[outHooksTable]); err == nil || !strings.Contains(err.Error(), "--queue-url") {
+	if _, _, err := execCLI(t, "", "dlq", "list", "--hooks-table", out[backend.OutHooksTable]); err == nil || !strings.Contains(err.Error(), "--queue-url") {
 		t.Errorf("dlq list without queues: %v; want the missing flag named", err)
 	}
 }
@@ -137,7 +139,7 @@ func TestStackOutputKeys(t *testing.T) {
 			}
 		}
 	}
-	for _, key := range []string{outIngestURL, outHooksTable, outDeliveriesTable, outQueueURL, outDLQURL} {
+	for _, key := range []string{backend.OutIngestURL, backend.OutHooksTable, backend.OutDeliveriesTable, backend.OutQueueURL, backend.OutDLQURL} {
 		if !declared[key] {
 			t.Errorf("template.yaml has no output %s, which webhooks --stack reads", key)
 		}

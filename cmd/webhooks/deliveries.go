@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -42,17 +43,17 @@ func newDeliveriesListCmd(b *backendFlags) *cobra.Command {
 			if since <= 0 {
 				return errors.New("--since must be positive, e.g. 24h")
 			}
-			return b.with(cmd, needHooks|needLog, func(be *backend) error {
+			return b.with(cmd, backend.NeedHooks|backend.NeedLog, func(be *backend.Backend) error {
 				ctx := cmd.Context()
-				entries, err := be.log.Query(ctx, webhook.LogQuery{HookID: hookID, Since: cliNow().Add(-since), FailedOnly: failed, Limit: limit})
+				entries, err := be.Log.Query(ctx, webhook.LogQuery{HookID: hookID, Since: cliNow().Add(-since), FailedOnly: failed, Limit: limit})
 				if err != nil {
 					return err
 				}
 				if len(entries) == 0 {
 					// The log outlives a deleted hook; only an empty answer for an
 					// unknown id is worth calling out.
-					if _, err := be.hooks.GetHook(ctx, hookID); errors.Is(err, webhook.ErrNotFound) {
-						return fmt.Errorf("no hook with id %q in %s (webhooks hooks list shows the ids)", hookID, be.where)
+					if _, err := be.Hooks.GetHook(ctx, hookID); errors.Is(err, webhook.ErrNotFound) {
+						return fmt.Errorf("no hook with id %q in %s (webhooks hooks list shows the ids)", hookID, be.Where)
 					}
 					entries = []webhook.LogEntry{}
 				}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -99,7 +100,9 @@ func banner(w io.Writer, srv *devserver.Server, db string) {
 	fmt.Fprintf(w, "webhooks dev listening on %s (database %s)\n", srv.URL, db)
 	fmt.Fprintf(w, "  POST %s/events       ingest records\n", srv.URL)
 	fmt.Fprintf(w, "       %s/hooks        hook management (Logto's API; also under /api/hooks)\n", srv.URL)
+	fmt.Fprintf(w, "  POST %s/logto/{id}   relay of an existing Logto's webhooks (webhooks sources)\n", srv.URL)
 	fmt.Fprintf(w, "  GET  %s/healthz\n", srv.URL)
+	fmt.Fprintf(w, "console %s  (hooks, live deliveries, dead-letter queue)\n", srv.ConsoleURL)
 	fmt.Fprintf(w, "  retry schedule %s (%d attempts), %d workers\n", srv.Schedule, srv.Schedule.Attempts(), srv.Workers)
 	auth := ""
 	if srv.TokenRequired() {
@@ -107,12 +110,13 @@ func banner(w io.Writer, srv *devserver.Server, db string) {
 		if srv.Exposed() {
 			where = "reachable from the network, so every"
 		}
-		fmt.Fprintf(w, "  %s /events and /hooks request needs the access token\n", where)
+		fmt.Fprintf(w, "  %s /events and /hooks request needs the access token (the console asks for it once)\n", where)
 		auth = " -H 'authorization: Bearer <access token>'"
 	}
 	if srv.Demo != nil {
 		fmt.Fprintf(w, "demo receiver on %s: hook %q (%s) gets all %d events;\n", srv.Demo.URL, devserver.DemoHookName, srv.Demo.Hook.ID, len(webhook.Catalog()))
 		fmt.Fprintln(w, "  it verifies both signatures of every delivery and prints it here.")
+		fmt.Fprintf(w, "  make it fail: curl -X POST '%s?fail=503' (fail=0 recovers)\n", strings.TrimSuffix(srv.Demo.URL, "/webhook")+devserver.DemoControlPath)
 	}
 	fmt.Fprintf(w, "Try:\n  curl -sS %s/events -H 'content-type: application/json'%s \\\n    -d '%s'\n", srv.URL, auth, exampleRecord)
 	fmt.Fprintln(w, "Ctrl-C stops; queued jobs stay in the database for the next start.")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -50,13 +51,13 @@ func (d *deadFlags) filter() (webhook.DeadFilter, error) {
 }
 
 // runE is a RunE that checks the filter, then opens the DLQ for fn.
-func (d *deadFlags) runE(b *backendFlags, fn func(cmd *cobra.Command, be *backend, f webhook.DeadFilter) error) func(*cobra.Command, []string) error {
+func (d *deadFlags) runE(b *backendFlags, fn func(cmd *cobra.Command, be *backend.Backend, f webhook.DeadFilter) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
 		f, err := d.filter()
 		if err != nil {
 			return err
 		}
-		return b.with(cmd, needDead, func(be *backend) error { return fn(cmd, be, f) })
+		return b.with(cmd, backend.NeedDead, func(be *backend.Backend) error { return fn(cmd, be, f) })
 	}
 }
 
@@ -97,8 +98,8 @@ func newDLQListCmd(b *backendFlags) *cobra.Command {
 		Use:   "list [--hook ID] [--event E]",
 		Short: "List dead-lettered jobs, oldest first",
 		Args:  cobra.NoArgs,
-		RunE: d.runE(b, func(cmd *cobra.Command, be *backend, f webhook.DeadFilter) error {
-			jobs, err := be.dead.ListDead(cmd.Context(), f, limit)
+		RunE: d.runE(b, func(cmd *cobra.Command, be *backend.Backend, f webhook.DeadFilter) error {
+			jobs, err := be.Dead.ListDead(cmd.Context(), f, limit)
 			if err != nil {
 				return err
 			}
@@ -146,13 +147,13 @@ func newDLQRedriveCmd(b *backendFlags) *cobra.Command {
 they get the whole retry schedule again. On a terminal it asks first (skip with --yes)
 and shows progress; it always ends with the number of jobs moved.`,
 		Args: cobra.NoArgs,
-		RunE: d.runE(b, func(cmd *cobra.Command, be *backend, f webhook.DeadFilter) error {
+		RunE: d.runE(b, func(cmd *cobra.Command, be *backend.Backend, f webhook.DeadFilter) error {
 			ctx := cmd.Context()
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			ask, showProgress := !yes && isTerminal(cmd.InOrStdin()), isTerminal(errOut)
 			total := -1
 			if ask || showProgress {
-				jobs, err := be.dead.ListDead(ctx, f, 0)
+				jobs, err := be.Dead.ListDead(ctx, f, 0)
 				if err != nil {
 					return err
 				}
@@ -164,7 +165,7 @@ and shows progress; it always ends with the number of jobs moved.`,
 			}
 			if ask {
 				fmt.Fprintf(errOut, "Move %d dead-lettered %s%s back to the delivery queue of %s? [y/N] ",
-					total, plural(total, "job", "jobs"), d.text(), be.where)
+					total, plural(total, "job", "jobs"), d.text(), be.Where)
 				if !confirmed(cmd.InOrStdin()) {
 					_, err := fmt.Fprintln(out, "Aborted; nothing moved.")
 					return err
@@ -174,7 +175,7 @@ and shows progress; it always ends with the number of jobs moved.`,
 			if showProgress {
 				progress = func(n int) { fmt.Fprintf(errOut, "\r%s", bar(n, total, 30)) }
 			}
-			moved, err := be.dead.Redrive(ctx, f, progress)
+			moved, err := be.Dead.Redrive(ctx, f, progress)
 			if showProgress && moved > 0 {
 				fmt.Fprintln(errOut)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/management"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -168,7 +169,7 @@ func newHooksListCmd(env *hooksEnv) *cobra.Command {
 		Use:   "list",
 		Short: "List hooks, newest first, with their last 24 h of deliveries",
 		Args:  cobra.NoArgs,
-		RunE: env.runE(wantLog, func(cmd *cobra.Command, _ []string, api *hookAPI) error {
+		RunE: env.runE(backend.WantLog, func(cmd *cobra.Command, _ []string, api *hookAPI) error {
 			list, err := api.svc.ListHooks(cmd.Context())
 			if err != nil {
 				return fmt.Errorf("list hooks: %w", api.explain(err, ""))
@@ -182,7 +183,7 @@ func newHooksListCmd(env *hooksEnv) *cobra.Command {
 				h.SigningKey = ""
 				hooks = append(hooks, h)
 			}
-			return printResult(cmd, asJSON, hooks, func(w io.Writer) error { return printHookList(w, hooks, api.b.where) })
+			return printResult(cmd, asJSON, hooks, func(w io.Writer) error { return printHookList(w, hooks, api.b.Where) })
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the management API's JSON array (without signing keys)")
@@ -195,7 +196,7 @@ func newHooksGetCmd(env *hooksEnv) *cobra.Command {
 		Use:   "get ID",
 		Short: "Show a hook with its signing key and last 24 h of deliveries",
 		Args:  cobra.ExactArgs(1),
-		RunE: env.hookE(wantLog, func(cmd *cobra.Command, _ *hookAPI, h management.HookJSON) error {
+		RunE: env.hookE(backend.WantLog, func(cmd *cobra.Command, _ *hookAPI, h management.HookJSON) error {
 			return printResult(cmd, asJSON, h, func(w io.Writer) error { return printHook(w, h, true) })
 		}),
 	}
@@ -349,7 +350,7 @@ func newHooksStatsCmd(env *hooksEnv) *cobra.Command {
 		Use:   "stats ID",
 		Short: "Show a hook's delivery attempts and successes of the last 24 h",
 		Args:  cobra.ExactArgs(1),
-		RunE: env.hookE(needLog, func(cmd *cobra.Command, _ *hookAPI, h management.HookJSON) error {
+		RunE: env.hookE(backend.NeedLog, func(cmd *cobra.Command, _ *hookAPI, h management.HookJSON) error {
 			s := webhook.Stats{}
 			if h.ExecutionStats != nil {
 				s = *h.ExecutionStats

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/management"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
@@ -17,22 +18,22 @@ import (
 // validates and answers exactly as the HTTP API does.
 type hookAPI struct {
 	svc *management.Service
-	b   *backend
+	b   *backend.Backend
 }
 
-func (env *hooksEnv) api(cmd *cobra.Command, n need) (*hookAPI, error) {
+func (env *hooksEnv) api(cmd *cobra.Command, n backend.Need) (*hookAPI, error) {
 	allow, err := delivery.ParseCIDRs(env.allowPrivate)
 	if err != nil {
 		return nil, fmt.Errorf("--allow-private: %w", err)
 	}
-	b, err := env.backend.open(cmd, n|needHooks)
+	b, err := env.backend.open(cmd, n|backend.NeedHooks)
 	if err != nil {
 		return nil, err
 	}
 	policy := delivery.Policy{AllowPrivate: allow}
 	svc := management.NewService(management.Config{
-		Hooks:    b.hooks,
-		Log:      b.log,
+		Hooks:    b.Hooks,
+		Log:      b.Log,
 		Now:      cliNow,
 		CheckURL: management.CheckDestination(policy, "pass --allow-private (here and to webhooks dev), e.g."),
 		Poster:   delivery.NewSender(delivery.SenderConfig{Policy: policy}),
@@ -44,7 +45,7 @@ func (env *hooksEnv) api(cmd *cobra.Command, n need) (*hookAPI, error) {
 
 // withAPI opens the backend (the hooks store and what n adds), runs fn against
 // the Service and closes the backend again.
-func (env *hooksEnv) withAPI(cmd *cobra.Command, n need, fn func(api *hookAPI) error) error {
+func (env *hooksEnv) withAPI(cmd *cobra.Command, n backend.Need, fn func(api *hookAPI) error) error {
 	api, err := env.api(cmd, n)
 	if err != nil {
 		return err
@@ -54,7 +55,7 @@ func (env *hooksEnv) withAPI(cmd *cobra.Command, n need, fn func(api *hookAPI) e
 }
 
 // runE is a RunE for a subcommand that needs nothing before the backend opens.
-func (env *hooksEnv) runE(n need, fn func(cmd *cobra.Command, args []string, api *hookAPI) error) func(*cobra.Command, []string) error {
+func (env *hooksEnv) runE(n backend.Need, fn func(cmd *cobra.Command, args []string, api *hookAPI) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		return env.withAPI(cmd, n, func(api *hookAPI) error { return fn(cmd, args, api) })
 	}
@@ -62,7 +63,7 @@ func (env *hooksEnv) runE(n need, fn func(cmd *cobra.Command, args []string, api
 
 // hookE is a RunE for a subcommand on the hook its argument names: fn gets
 // the hook as read, with stats when n opens the delivery log.
-func (env *hooksEnv) hookE(n need, fn func(cmd *cobra.Command, api *hookAPI, h management.HookJSON) error) func(*cobra.Command, []string) error {
+func (env *hooksEnv) hookE(n backend.Need, fn func(cmd *cobra.Command, api *hookAPI, h management.HookJSON) error) func(*cobra.Command, []string) error {
 	return env.runE(n, func(cmd *cobra.Command, args []string, api *hookAPI) error {
 		h, err := api.get(cmd, args[0])
 		if err != nil {
@@ -96,11 +97,11 @@ func flagOf(field string) string {
 func (a *hookAPI) explain(err error, id string) error {
 	e, ok := errors.AsType[*management.Error](err)
 	if !ok {
-		return fmt.Errorf("the backend (%s) failed: %w", a.b.where, err)
+		return fmt.Errorf("the backend (%s) failed: %w", a.b.Where, err)
 	}
 	switch {
 	case errors.Is(e, management.ErrNotFound):
-		return fmt.Errorf("no hook with id %q in %s (webhooks hooks list shows the ids)", id, a.b.where)
+		return fmt.Errorf("no hook with id %q in %s (webhooks hooks list shows the ids)", id, a.b.Where)
 	case errors.Is(e, management.ErrConflict):
 		return fmt.Errorf("hook %s kept changing while this command applied its change (deliveries or another user); nothing was changed, run it again", id)
 	}
@@ -132,7 +133,7 @@ func (a *hookAPI) get(cmd *cobra.Command, id string) (management.HookJSON, error
 // view is h as the API shows it, with stats when the delivery log is open.
 func (a *hookAPI) view(cmd *cobra.Command, h webhook.Hook) (management.HookJSON, error) {
 	j := management.ToJSON(h, cliNow())
-	if a.b.log != nil {
+	if a.b.Log != nil {
 		st, err := a.svc.Stats(cmd.Context(), h.ID)
 		if err != nil {
 			return j, a.explain(err, h.ID)

@@ -39,6 +39,7 @@ func newRootCmd() *cobra.Command {
 		newDeliveriesCmd(),
 		newDLQCmd(),
 		newSendCmd(),
+		newConsoleCmd(),
 	)
 	return root
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logto-webhooks/webhooks/shared/awsconfig"
+	"github.com/logto-webhooks/webhooks/shared/backend"
+	"github.com/logto-webhooks/webhooks/shared/backend/stack"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -25,8 +27,8 @@ const DefaultIngestURL = "http://127.0.0.1:3000/events"
 
 func newSendCmd() *cobra.Command {
 	var (
-		target, stack, ingestURL string
-		timeout                  time.Duration
+		target, stackName, ingestURL string
+		timeout                      time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "send FILE|-",
@@ -43,7 +45,7 @@ Signature Version 4 (service execute-api) using your AWS credentials. It prints 
 				return err
 			}
 			ctx := cmd.Context()
-			onAWS := stack != "" || ingestURL != ""
+			onAWS := stackName != "" || ingestURL != ""
 			if onAWS && cmd.Flags().Changed("url") {
 				return errors.New("--url posts to webhooks dev; drop it when using --stack or --ingest-url")
 			}
@@ -54,12 +56,12 @@ Signature Version 4 (service execute-api) using your AWS credentials. It prints 
 					return err
 				}
 				if ingestURL == "" {
-					out, err := stackOutputs(ctx, cfg, stack)
+					out, err := stack.Outputs(ctx, cfg, stackName)
 					if err != nil {
 						return err
 					}
-					if ingestURL = out[outIngestURL]; ingestURL == "" {
-						return fmt.Errorf("stack %s has no output %s; pass --ingest-url", stack, outIngestURL)
+					if ingestURL = out[backend.OutIngestURL]; ingestURL == "" {
+						return fmt.Errorf("stack %s has no output %s; pass --ingest-url", stackName, backend.OutIngestURL)
 					}
 				}
 				if req, err = http.NewRequestWithContext(ctx, http.MethodPost, ingestURL, bytes.NewReader(body)); err != nil {
@@ -100,7 +102,7 @@ Signature Version 4 (service execute-api) using your AWS credentials. It prints 
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&target, "url", DefaultIngestURL, "the ingest endpoint of webhooks dev")
-	fs.StringVar(&stack, "stack", "", "post to this CloudFormation stack's IngestUrl, signed with SigV4")
+	fs.StringVar(&stackName, "stack", "", "post to this CloudFormation stack's IngestUrl, signed with SigV4")
 	fs.StringVar(&ingestURL, "ingest-url", "", "post to this API Gateway URL, signed with SigV4")
 	fs.DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
 	return cmd

@@ -8,22 +8,19 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/spf13/cobra"
 
 	"github.com/logto-webhooks/webhooks/shared/awsconfig"
+	"github.com/logto-webhooks/webhooks/shared/backend"
+	"github.com/logto-webhooks/webhooks/shared/backend/stack"
 	"github.com/logto-webhooks/webhooks/shared/devserver"
-	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/embedded"
 	"github.com/logto-webhooks/webhooks/shared/management"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
-// Stack outputs the sources commands read with --stack.
-const (
-	outSourcesTable = "SourcesTableName"
-	outRelayURL     = "RelayUrl"
-)
+// outRelayURL is the stack output holding the relay's base URL.
+const outRelayURL = "RelayUrl"
 
 // sourcesEnv is what every sources subcommand shares: where sources live and
 // the base URL Logto reaches the relay at.
@@ -53,19 +50,20 @@ in the local database of webhooks dev (--db) or in a deployed stack (--stack NAM
 	return cmd
 }
 
-// open returns the management Service over the selected sources store, the
-// base of relay URLs and a closer.
+// open returns the management Service over the selected sources store (the
+// backend factory's: the local file, or the stack's or named sources table),
+// the base of relay URLs and a closer.
 func (e *sourcesEnv) open(cmd *cobra.Command) (*management.Service, string, func(), error) {
 	svc := func(s webhook.SourceStore) *management.Service {
 		return management.NewService(management.Config{Hooks: noHooks{}, Sources: s, Now: cliNow})
 	}
 	if e.stack == "" && e.table == "" {
-		db, err := embedded.Open(e.db, embedded.Options{Now: cliNow})
+		b, err := embedded.OpenBackend(e.db, embedded.Options{Now: cliNow})
 		if err != nil {
 			return nil, "", nil, err
 		}
-		return svc(db), strings.TrimSuffix(cmpOr(e.baseURL, "http://"+devserver.DefaultAddr), "/") + "/logto",
-			func() { _ = db.Close() }, nil
+		return svc(b.Sources), strings.TrimSuffix(cmpOr(e.baseURL, "http://"+devserver.DefaultAddr), "/") + "/logto",
+			func() { _ = b.Close() }, nil
 	}
 	if cmd.Flags().Changed("db") {
 		return nil, "", nil, errors.New("--db selects the local backend; drop it when using --stack or --sources-table")
@@ -74,21 +72,21 @@ func (e *sourcesEnv) open(cmd *cobra.Command) (*management.Service, string, func
 	if err != nil {
 		return nil, "", nil, err
 	}
-	out := map[string]string{}
+	a := backend.AWS{Stack: e.stack, SourcesTable: e.table}
 	if e.stack != "" {
-		if out, err = stackOutputs(cmd.Context(), cfg, e.stack); err != nil {
+		if a.Outputs, err = stack.Outputs(cmd.Context(), cfg, e.stack); err != nil {
 			return nil, "", nil, err
 		}
 	}
-	table := cmpOr(e.table, out[outSourcesTable])
-	if table == "" {
-		return nil, "", nil, fmt.Errorf("stack %s has no output %s (deploy this version's template) or pass --sources-table", e.stack, outSourcesTable)
+	b, err := backend.OpenAWS(cfg, a, backend.NeedSources)
+	if err != nil {
+		return nil, "", nil, err
 	}
-	base := out[outRelayURL]
+	base := a.Outputs[outRelayURL]
 	if e.baseURL != "" {
 		base = strings.TrimSuffix(e.baseURL, "/") + "/logto"
 	}
-	return svc(dynamo.NewSourceStore(dynamodb.NewFromConfig(cfg), table)), base, func() {}, nil
+	return svc(b.Sources), base, func() { _ = b.Close() }, nil
 }
 
 func cmpOr(a, b string) string {

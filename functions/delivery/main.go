@@ -8,30 +8,34 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/logto-webhooks/webhooks/shared/awsconfig"
+	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/config"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
-	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/metrics"
-	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
 )
 
 func main() {
 	env := config.FromOS()
 	log := env.Logger()
 	set := config.LoadDelivery(env)
-	cfg, err := awsconfig.Load(context.Background())
+	ctx := context.Background()
+	cfg, err := awsconfig.Load(ctx)
+	var b *backend.Backend
+	if err == nil && env.Err() == nil {
+		b, err = backend.OpenAWS(cfg, backend.AWS{
+			HooksTable: set.HooksTable, DeliveriesTable: set.DeliveriesTable, LogTTL: set.LogTTL,
+			QueueURL: set.QueueURL, DLQURL: set.DLQURL,
+		}, backend.NeedHooks|backend.NeedLog|backend.NeedQueue)
+	}
 	if err = errors.Join(env.Err(), err); err != nil {
 		log.Error("delivery: cannot start", "error", err)
 		os.Exit(1)
 	}
-	db := dynamodb.NewFromConfig(cfg)
 	svc := delivery.NewService(delivery.Config{
-		Hooks:        dynamo.NewHookStore(db, set.HooksTable),
-		Log:          dynamo.NewDeliveryLog(db, set.DeliveriesTable, set.LogTTL),
+		Hooks:        b.Hooks,
+		Log:          b.Log,
 		Poster:       delivery.NewSender(set.Sender),
 		Schedule:     set.Schedule,
 		Timeout:      set.Sender.Timeout,
@@ -41,6 +45,5 @@ func main() {
 		Logger:       log,
 		Metrics:      metrics.New(os.Stdout, set.MetricsNamespace),
 	})
-	queue := sqsqueue.New(sqs.NewFromConfig(cfg), set.QueueURL, set.DLQURL)
-	lambda.Start(delivery.NewSQSHandler(svc, queue, set.Concurrency, log).Handle)
+	lambda.Start(delivery.NewSQSHandler(svc, b.Queue, set.Concurrency, log).Handle)
 }

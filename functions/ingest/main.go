@@ -8,37 +8,34 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/logto-webhooks/webhooks/shared/awsconfig"
+	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/config"
-	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/ingest"
 	"github.com/logto-webhooks/webhooks/shared/metrics"
-	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
-	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
 func main() {
 	env := config.FromOS()
 	log := env.Logger()
 	set := config.LoadIngest(env)
-	cfg, err := awsconfig.Load(context.Background())
+	ctx := context.Background()
+	cfg, err := awsconfig.Load(ctx)
+	var b *backend.Backend
+	if err == nil && env.Err() == nil {
+		b, err = backend.OpenAWS(cfg, backend.AWS{HooksTable: set.HooksTable, QueueURL: set.QueueURL, SourcesTable: set.SourcesTable},
+			backend.NeedHooks|backend.NeedQueue|backend.WantSources)
+	}
 	if err = errors.Join(env.Err(), err); err != nil {
 		log.Error("ingest: cannot start", "error", err)
 		os.Exit(1)
 	}
-	db := dynamodb.NewFromConfig(cfg)
-	var sources webhook.SourceStore
-	if set.SourcesTable != "" {
-		sources = dynamo.NewSourceStore(db, set.SourcesTable)
-	}
 	svc := ingest.New(ingest.Config{
-		Hooks:        dynamo.NewHookStore(db, set.HooksTable),
-		Sources:      sources,
+		Hooks:        b.Hooks,
+		Sources:      b.Sources,
 		ReplayWindow: set.ReplayWindow,
-		Queue:        sqsqueue.New(sqs.NewFromConfig(cfg), set.QueueURL, ""),
+		Queue:        b.Queue,
 		HookCacheTTL: set.HookCacheTTL,
 		Limits:       set.Limits,
 		Logger:       log,

@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/logto-webhooks/webhooks/shared/signature"
@@ -53,8 +55,10 @@ type Demo struct {
 	out    io.Writer
 	notify func(DemoDelivery)
 	mu     sync.Mutex // serialises writes to out
-	ln     net.Listener
-	srv    *http.Server
+	// failWith, when not 0, is the status every delivery gets (SetFailing).
+	failWith atomic.Int32
+	ln       net.Listener
+	srv      *http.Server
 }
 
 func startDemo(out io.Writer, notify func(DemoDelivery), hooks interface {
@@ -85,6 +89,10 @@ func (d *Demo) close() error { return d.srv.Close() }
 // named by the body's hookId, read afresh, so a `hooks rotate-key` shows up as
 // the failure a receiver still holding the old key would see on the Logto header.
 func (d *Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == DemoControlPath {
+		d.control(w, r)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, webhook.MaxRequestBytes))
 	if err != nil {
 		http.Error(w, "cannot read body", http.StatusBadRequest)
@@ -107,8 +115,40 @@ func (d *Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d.notify != nil {
 		d.notify(got)
 	}
-	if got.Err != nil {
+	switch status := int(d.failWith.Load()); {
+	case got.Err != nil:
 		http.Error(w, "signature verification failed", http.StatusUnauthorized)
+	case status != 0:
+		http.Error(w, "the demo receiver was told to fail (POST "+DemoControlPath+"?fail=0 to recover)", status)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// DemoControlPath is the demo receiver's control endpoint: POST it with
+// ?fail=503 (any status from 400 to 599) to make every delivery fail with that
+// status, ?fail=0 to recover. It lets you watch retries, the circuit breaker
+// and the dead-letter queue without writing a receiver.
+const DemoControlPath = "/control"
+
+// SetFailing makes the receiver answer every delivery with status (400-599),
+// or verify and accept them again with 0.
+func (d *Demo) SetFailing(status int) error {
+	if status != 0 && (status < 400 || status > 599) {
+		return fmt.Errorf("fail status %d: want 0 or 400-599", status)
+	}
+	d.failWith.Store(int32(status))
+	return nil
+}
+
+func (d *Demo) control(w http.ResponseWriter, r *http.Request) {
+	status, err := strconv.Atoi(r.URL.Query().Get("fail"))
+	if r.Method != http.MethodPost || err != nil {
+		http.Error(w, "POST "+DemoControlPath+"?fail=STATUS (400-599, or 0 to recover)", http.StatusBadRequest)
+		return
+	}
+	if err := d.SetFailing(status); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

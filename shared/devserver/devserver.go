@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/logto-webhooks/webhooks/shared/backend"
+	"github.com/logto-webhooks/webhooks/shared/console"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/embedded"
 	"github.com/logto-webhooks/webhooks/shared/hookcache"
@@ -100,6 +102,8 @@ type Config struct {
 type Server struct {
 	// URL is the base URL of ingest and management, e.g. http://127.0.0.1:3000.
 	URL string
+	// ConsoleURL is the web console's address, e.g. http://127.0.0.1:3000/console/.
+	ConsoleURL string
 	// DB is the embedded backend; tests inspect the queue and log through it.
 	// Run closes it.
 	DB *embedded.DB
@@ -107,6 +111,9 @@ type Server struct {
 	Schedule delivery.Schedule
 	// Workers is the number of concurrent deliveries.
 	Workers int
+	// Backend is DB as the stores every front end uses (the console among
+	// them).
+	Backend *backend.Backend
 	// Demo is the demo receiver, nil without Config.Demo.
 	Demo *Demo
 
@@ -159,17 +166,20 @@ func Open(cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	closers = append(closers, func() { _ = s.DB.Close() })
+	// The services get their stores from the Backend, as the CLI and the
+	// functions do; s.DB stays for tests that look inside the file.
+	s.Backend = s.DB.Backend(cfg.DBPath)
 
 	policy := delivery.Policy{AllowPrivate: cfg.AllowPrivate}
 	if cfg.Demo {
-		s.Demo, err = startDemo(cfg.DemoOut, cfg.DemoNotify, s.DB, cfg.Now)
+		s.Demo, err = startDemo(cfg.DemoOut, cfg.DemoNotify, s.Backend.Hooks, cfg.Now)
 		if err != nil {
 			return nil, err
 		}
 		closers = append(closers, func() { _ = s.Demo.close() })
 		policy.AllowPrivate = append(policy.AllowPrivate, s.Demo.prefix())
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		s.Demo.Hook, err = ensureDemoHook(ctx, s.DB, s.Demo.URL, cfg.Now())
+		s.Demo.Hook, err = ensureDemoHook(ctx, s.Backend.Hooks, s.Demo.URL, cfg.Now())
 		cancel()
 		if err != nil {
 			return nil, err
@@ -185,12 +195,13 @@ func Open(cfg Config) (_ *Server, err error) {
 
 	// One store for all three services, counting its writes, so that their
 	// hook caches see a change made through /hooks at once.
-	hooks := hookcache.Watch(s.DB)
+	b := s.Backend
+	hooks := hookcache.Watch(b.Hooks)
 	sender := delivery.NewSender(delivery.SenderConfig{Policy: policy})
 	svc := delivery.NewService(delivery.Config{
 		Hooks:        hooks,
 		Poster:       sender,
-		Log:          s.DB,
+		Log:          b.Log,
 		Schedule:     cfg.Schedule,
 		HookCacheTTL: cfg.HookCacheTTL,
 		Concurrency:  cfg.Workers,
@@ -198,20 +209,26 @@ func Open(cfg Config) (_ *Server, err error) {
 		Now:          cfg.Now,
 		Logger:       log,
 	})
-	s.worker = &delivery.Worker{Service: svc, Queue: s.DB, Concurrency: cfg.Workers, Logger: log}
-	in := ingest.New(ingest.Config{Hooks: hooks, Queue: s.DB, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log,
-		Sources: s.DB, ReplayWindow: cfg.ReplayWindow})
-	mgmt := management.NewHandler(management.NewService(management.Config{
+	s.worker = &delivery.Worker{Service: svc, Queue: b.Queue, Concurrency: cfg.Workers, Logger: log}
+	in := ingest.New(ingest.Config{Hooks: hooks, Queue: b.Queue, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log,
+		Sources: b.Sources, ReplayWindow: cfg.ReplayWindow})
+	mgmtSvc := management.NewService(management.Config{
 		Hooks:    hooks,
-		Sources:  s.DB,
-		Log:      s.DB,
+		Sources:  b.Sources,
+		Log:      b.Log,
 		Now:      cfg.Now,
 		CheckURL: management.CheckDestination(policy, "start webhooks dev with --allow-private"),
 		Poster:   sender,
 		Logger:   log,
-	}))
+	})
+	// The console shares the API's Service (and so its watched store): a
+	// change made in the console applies to the very next event too.
+	con := console.New(console.Config{
+		Backend: b, Service: mgmtSvc, AccessToken: cfg.AccessToken, Now: cfg.Now, Logger: log,
+	})
+	s.ConsoleURL = s.URL + con.Prefix() + "/"
 	s.http = &http.Server{
-		Handler:           routes(in, in.RelayHandler(), mgmt, cfg.AccessToken),
+		Handler:           routes(in, in.RelayHandler(), management.NewHandler(mgmtSvc), con, cfg.AccessToken),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -219,9 +236,10 @@ func Open(cfg Config) (_ *Server, err error) {
 }
 
 // routes serves POST /events, the relay POST /logto/{sourceId}, the management
-// API under /hooks, /api/hooks and /sources, and GET /healthz; anything else is
-// a JSON 404 naming the routes.
-func routes(in, relay, mgmt http.Handler, token string) http.Handler {
+// API under /hooks, /api/hooks and /sources, the console under /console/ (and
+// / leads there), and GET /healthz; anything else is a JSON 404 naming the
+// routes.
+func routes(in, relay, mgmt http.Handler, con *console.Console, token string) http.Handler {
 	mux := http.NewServeMux()
 	// Bounded in-flight requests: a flood gets 429s, not unbounded memory.
 	mux.Handle("/events", requireToken(token, ingest.Limit(in, ingest.LimitConfig{})))
@@ -232,6 +250,10 @@ func routes(in, relay, mgmt http.Handler, token string) http.Handler {
 	for _, p := range []string{"/hooks", "/hooks/", "/api/hooks", "/api/hooks/", "/sources", "/sources/"} {
 		mux.Handle(p, mgmt)
 	}
+	// The console checks the same token itself, from a header or its login
+	// cookie, since a browser cannot add the header to a page load.
+	mux.Handle(con.Prefix()+"/", con)
+	mux.Handle("GET /{$}", http.RedirectHandler(con.Prefix()+"/", http.StatusFound))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
@@ -239,7 +261,7 @@ func routes(in, relay, mgmt http.Handler, token string) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
-		_, _ = io.WriteString(w, `{"error":{"code":"not_found","message":"no route; use POST /events, POST /logto/{sourceId}, /hooks, /sources or GET /healthz"}}`+"\n")
+		_, _ = io.WriteString(w, `{"error":{"code":"not_found","message":"no route; use POST /events, POST /logto/{sourceId}, /hooks, /sources, GET /healthz or open / (the console) in a browser"}}`+"\n")
 	})
 	return mux
 }

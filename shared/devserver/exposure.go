@@ -79,3 +79,13 @@ func (s *Server) TokenRequired() bool { return s.cfg.AccessToken != "" }
 func (s *Server) Exposed() bool {
 	return checkExposure(s.cfg.Addr, false, "") != nil
 }
+
+// CheckExposure is the rule Open applies to its address, for other servers
+// that show what dev shows (`webhooks console`): loopback, or ListenAny with
+// an access token.
+func CheckExposure(addr string, listenAny bool, token string) error {
+	return checkExposure(addr, listenAny, token)
+}
+
+// ListenError says in one line why addr cannot be bound.
+func ListenError(addr string, err error) error { return listenError(addr, err) }

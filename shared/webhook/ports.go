@@ -177,11 +177,14 @@ type Consumer interface {
 type DeadFilter struct {
 	HookID string
 	Event  Event
+	// DeliveryID selects one job (the console's "redrive this one").
+	DeliveryID string
 }
 
 // Match reports whether j passes the filter.
 func (f DeadFilter) Match(j Job) bool {
-	return (f.HookID == "" || f.HookID == j.HookID) && (f.Event == "" || f.Event == j.Event)
+	return (f.HookID == "" || f.HookID == j.HookID) && (f.Event == "" || f.Event == j.Event) &&
+		(f.DeliveryID == "" || f.DeliveryID == j.DeliveryID)
 }
 
 // DeadLetters reads and redrives the dead-letter queue.

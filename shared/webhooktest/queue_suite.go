@@ -141,6 +141,7 @@ func TestQueue(t *testing.T, newQueue func(t *testing.T, maxAttempts int, visibi
 			{"event", webhook.DeadFilter{Event: webhook.UserCreated}, 0, []webhook.Job{dead[0], dead[2]}},
 			{"hook and event", webhook.DeadFilter{HookID: "hB", Event: webhook.UserCreated}, 0, dead[2:3]},
 			{"no match", webhook.DeadFilter{HookID: "hC"}, 0, nil},
+			{"one delivery", webhook.DeadFilter{DeliveryID: dead[1].DeliveryID}, 0, dead[1:2]},
 			{"all again", webhook.DeadFilter{}, 0, dead}, // listing leaves the jobs in place
 		}
 		for _, tt := range tests {
