@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/logto-webhooks/webhooks/shared/awsconfig/awstest"
 	"github.com/logto-webhooks/webhooks/shared/config"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/dynamo"
@@ -787,6 +788,36 @@ func TestTemplateParametersUsed(t *testing.T) {
 	for name := range params {
 		if !used[name] {
 			t.Errorf("parameter %s is not used", name)
+		}
+	}
+}
+
+// TestTemplateTablesMatchTheEmulator checks that the tables the tests create on
+// the emulator (awstest) have the key schemas template.yaml declares, so what
+// the contract suites prove holds for the deployed tables.
+func TestTemplateTablesMatchTheEmulator(t *testing.T) {
+	c := loadTemplate(t)
+	for _, tb := range []awstest.Table{awstest.HooksTable, awstest.DeliveriesTable, awstest.SourcesTable} {
+		p := c.resource(t, tb.Resource, "AWS::DynamoDB::Table")
+		var keys, attrs []string
+		for i, k := range list(p["KeySchema"]) {
+			want := "HASH"
+			if i > 0 {
+				want = "RANGE"
+			}
+			if get(k, "KeyType") != want {
+				t.Errorf("%s key %d is %v, want %s", tb.Resource, i, get(k, "KeyType"), want)
+			}
+			keys = append(keys, fmt.Sprint(get(k, "AttributeName")))
+		}
+		for _, a := range list(p["AttributeDefinitions"]) {
+			if get(a, "AttributeType") != "S" {
+				t.Errorf("%s attribute %v is of type %v, want S", tb.Resource, get(a, "AttributeName"), get(a, "AttributeType"))
+			}
+			attrs = append(attrs, fmt.Sprint(get(a, "AttributeName")))
+		}
+		if !slices.Equal(keys, tb.Keys) || !slices.Equal(attrs, tb.Keys) {
+			t.Errorf("%s keys %v (attributes %v); the emulator's tables have %v", tb.Resource, keys, attrs, tb.Keys)
 		}
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -14,13 +12,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/logto-webhooks/webhooks/shared/awsconfig"
+	"github.com/logto-webhooks/webhooks/shared/awsconfig/awstest"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/ingest"
@@ -30,31 +26,20 @@ import (
 )
 
 // endpointEnv names the emulator scripts/emulators.sh starts.
-const endpointEnv = "WEBHOOKS_TEST_AWS_ENDPOINT"
+const endpointEnv = awstest.EndpointEnv
 
 // errNoEmulator skips the AWS sections when no emulator is running.
 var errNoEmulator = errors.New(endpointEnv + " is not set (scripts/bench.sh starts moto and sets it)")
 
-// emulatorConfig returns an SDK configuration for the emulator, refusing any
-// endpoint that is not loopback and using fixed fake credentials, so a benchmark
-// can never reach or bill a real AWS account.
+// emulatorConfig returns the tests' SDK configuration for the emulator
+// (loopback only, fake credentials), so a benchmark can never reach or bill a
+// real AWS account.
 func emulatorConfig(ctx context.Context) (aws.Config, error) {
 	endpoint := os.Getenv(endpointEnv)
 	if endpoint == "" {
 		return aws.Config{}, errNoEmulator
 	}
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("%s: %w", endpointEnv, err)
-	}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return aws.Config{}, fmt.Errorf("%s=%q is not a loopback address", endpointEnv, endpoint)
-	}
-	return awsconfig.Load(ctx,
-		config.WithBaseEndpoint(endpoint),
-		config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
-	)
+	return awstest.Load(ctx, endpoint)
 }
 
 // uniqueName returns a queue or table name no earlier run used.
@@ -102,7 +87,7 @@ func benchIngest(ctx context.Context, o options, r *results) error {
 	// 0.2 ms per queued message), so each request goes to a fresh queue, created
 	// outside the timed part, for both sides alike.
 	fresh := func() (string, string, error) {
-		return sqsqueue.CreateQueues(ctx, client, uniqueName("bench-ingest"), 8, time.Minute)
+		return awstest.CreateQueues(ctx, client, uniqueName("bench-ingest"), 8, time.Minute)
 	}
 	var viaIngest, bare time.Duration
 	for range o.Rounds {
@@ -179,15 +164,15 @@ func sum(m map[string]int64) int64 {
 // SQS queue), then delivers them with the delivery Lambda's handler fed by an
 // emulated event source mapping (ReceiveMessage up to 10, Handle,
 // DeleteMessageBatch of the successes, as Lambda's poller does), counting
-// every AWS request on each side with awsconfig.CountCalls.
+// every AWS request on each side with awstest.CountCalls.
 func runBurst(ctx context.Context, base aws.Config, n, per int, receiverURL string) (burst, error) {
 	setup := sqs.NewFromConfig(base)
-	qURL, dlqURL, err := sqsqueue.CreateQueues(ctx, setup, uniqueName("bench-burst"), 8, time.Minute)
+	qURL, dlqURL, err := awstest.CreateQueues(ctx, setup, uniqueName("bench-burst"), 8, time.Minute)
 	if err != nil {
 		return burst{}, err
 	}
 	hooksTable, logTable := uniqueName("bench-hooks"), uniqueName("bench-deliveries")
-	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(base), hooksTable, logTable); err != nil {
+	if err := awstest.CreateTables(ctx, dynamodb.NewFromConfig(base), hooksTable, logTable); err != nil {
 		return burst{}, err
 	}
 	if err := dynamo.NewHookStore(dynamodb.NewFromConfig(base), hooksTable).PutHook(ctx, benchHook(receiverURL)); err != nil {
@@ -195,7 +180,7 @@ func runBurst(ctx context.Context, base aws.Config, n, per int, receiverURL stri
 	}
 
 	inCfg := base.Copy()
-	inCalls := awsconfig.CountCalls(&inCfg)
+	inCalls := awstest.CountCalls(&inCfg)
 	in := ingest.New(ingest.Config{
 		Hooks: dynamo.NewHookStore(dynamodb.NewFromConfig(inCfg), hooksTable),
 		Queue: sqsqueue.New(sqs.NewFromConfig(inCfg), qURL, dlqURL),
@@ -220,7 +205,7 @@ func runBurst(ctx context.Context, base aws.Config, n, per int, receiverURL stri
 	}
 
 	outCfg := base.Copy()
-	outCalls := awsconfig.CountCalls(&outCfg)
+	outCalls := awstest.CountCalls(&outCfg)
 	db := dynamodb.NewFromConfig(outCfg)
 	svc := delivery.NewService(delivery.Config{
 		Hooks:  dynamo.NewHookStore(db, hooksTable),
@@ -273,7 +258,7 @@ func runBurst(ctx context.Context, base aws.Config, n, per int, receiverURL stri
 	b := burst{events: n, delivered: delivered, ingestSQS: map[string]int64{}, ingestDB: map[string]int64{},
 		deliverySQS: map[string]int64{}, deliveryDB: map[string]int64{}}
 	for _, side := range []struct {
-		calls    *awsconfig.CallCounter
+		calls    *awstest.CallCounter
 		sqs, ddb map[string]int64
 	}{{inCalls, b.ingestSQS, b.ingestDB}, {outCalls, b.deliverySQS, b.deliveryDB}} {
 		for k, v := range side.calls.Snapshot() {

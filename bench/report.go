@@ -95,7 +95,7 @@ func report(m machine, r *results) string {
 	p("  versus bare `SendMessageBatch` calls carrying the very messages ingest produced, against the same moto.\n")
 	p("- **calls/**: a burst of events through the ingest service (DynamoDB hook store, SQS queue), then delivered by the\n")
 	p("  handler fed by an emulated event source mapping (ReceiveMessage up to 10, Handle, DeleteMessageBatch of the\n")
-	p("  successes, as Lambda's poller does), every request counted by `awsconfig.CountCalls`, as billed (retries count).\n")
+	p("  successes, as Lambda's poller does), every request counted by `awstest.CountCalls`, as billed (retries count).\n")
 	p("  `batched`: producers send 100 records per request; `single`: one record per request.\n")
 	p("- **size/** and **coldstart/**: the bootstraps built as the Makefile's `build-*` targets do; sizes for linux/arm64,\n")
 	p("  cold starts for this machine's architecture under the Runtime Interface Emulator: init duration (INIT REPORT)\n")

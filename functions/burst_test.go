@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/logto-webhooks/webhooks/shared/awsconfig"
 	"github.com/logto-webhooks/webhooks/shared/awsconfig/awstest"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/dynamo"
@@ -84,9 +83,9 @@ func TestBurstCallCounts(t *testing.T) {
 	for _, c := range []*aws.Config{&ingestCfg, &deliveryCfg, &esmCfg} {
 		c.APIOptions = slices.Clone(c.APIOptions) // Copy shares the slice
 	}
-	ingestCalls := awsconfig.CountCalls(&ingestCfg)
-	deliveryCalls := awsconfig.CountCalls(&deliveryCfg)
-	esmCalls := awsconfig.CountCalls(&esmCfg)
+	ingestCalls := awstest.CountCalls(&ingestCfg)
+	deliveryCalls := awstest.CountCalls(&deliveryCfg)
+	esmCalls := awstest.CountCalls(&esmCfg)
 
 	in := ingest.New(ingest.Config{
 		Hooks: dynamo.NewHookStore(dynamodb.NewFromConfig(ingestCfg), s.hooksTable),

@@ -69,10 +69,10 @@ func newStack(t *testing.T, schedule string) *stack {
 		logTable:   awstest.Name("deliveries"),
 		schedule:   schedule,
 	}
-	if err := dynamo.CreateTables(t.Context(), s.db, s.hooksTable, s.logTable); err != nil {
+	if err := awstest.CreateTables(t.Context(), s.db, s.hooksTable, s.logTable); err != nil {
 		t.Fatal(err)
 	}
-	s.queueURL, s.dlqURL, err = sqsqueue.CreateQueues(t.Context(), s.sqs, awstest.Name("deliveries"), sched.Attempts(), 30*time.Second)
+	s.queueURL, s.dlqURL, err = awstest.CreateQueues(t.Context(), s.sqs, awstest.Name("deliveries"), sched.Attempts(), 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logto-webhooks/webhooks/shared/awsconfig/awstest"
 	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
@@ -44,7 +45,7 @@ func relayEvent(t *testing.T, sourceID string, body []byte, sig string) []byte {
 func testRelay(t *testing.T, fl *fleet, sec *secrets, bin bootstraps) {
 	s := newStack(t, "0s,1s,1s")
 	sourcesTable := "sources-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if err := dynamo.CreateSourcesTable(t.Context(), s.db, sourcesTable); err != nil {
+	if err := awstest.CreateSourcesTable(t.Context(), s.db, sourcesTable); err != nil {
 		t.Fatal(err)
 	}
 	const logtoKey = "LogtoKeyOfTheRelayWebhook0123456"

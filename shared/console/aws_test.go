@@ -13,9 +13,7 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/console"
 	"github.com/logto-webhooks/webhooks/shared/delivery"
-	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/management"
-	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -26,10 +24,10 @@ func TestConsoleOnAWS(t *testing.T) {
 	cfg := awstest.Config(t)
 	ctx := t.Context()
 	hooksTable, logTable := awstest.Name("console-hooks"), awstest.Name("console-log")
-	if err := dynamo.CreateTables(ctx, dynamodb.NewFromConfig(cfg), hooksTable, logTable); err != nil {
+	if err := awstest.CreateTables(ctx, dynamodb.NewFromConfig(cfg), hooksTable, logTable); err != nil {
 		t.Fatal(err)
 	}
-	queueURL, dlqURL, err := sqsqueue.CreateQueues(ctx, sqs.NewFromConfig(cfg), awstest.Name("console"), 1, 30*time.Second)
+	queueURL, dlqURL, err := awstest.CreateQueues(ctx, sqs.NewFromConfig(cfg), awstest.Name("console"), 1, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

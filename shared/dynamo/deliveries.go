@@ -16,6 +16,9 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
+// TTLAttribute is the deliveries table's time-to-live attribute (epoch seconds).
+const TTLAttribute = "expiresAt"
+
 // DefaultTTL is how long delivery-log items live (docs/architecture.md §5).
 const DefaultTTL = 14 * 24 * time.Hour
 

@@ -21,7 +21,7 @@ func newTables(t *testing.T) (client *dynamodb.Client, hooks, deliveries string)
 	t.Helper()
 	client = dynamodb.NewFromConfig(awstest.Config(t))
 	hooks, deliveries = awstest.Name("hooks"), awstest.Name("deliveries")
-	if err := dynamo.CreateTables(t.Context(), client, hooks, deliveries); err != nil {
+	if err := awstest.CreateTables(t.Context(), client, hooks, deliveries); err != nil {
 		t.Fatal(err)
 	}
 	return client, hooks, deliveries
@@ -133,7 +133,7 @@ func TestDeliveryItem(t *testing.T) {
 // TestCreateTablesTwice: local setups run it on every start.
 func TestCreateTablesTwice(t *testing.T) {
 	client, hooks, deliveries := newTables(t)
-	if err := dynamo.CreateTables(t.Context(), client, hooks, deliveries); err != nil {
+	if err := awstest.CreateTables(t.Context(), client, hooks, deliveries); err != nil {
 		t.Errorf("second CreateTables: %v", err)
 	}
 }

@@ -15,7 +15,7 @@ func TestSourceStore(t *testing.T) {
 	webhooktest.TestSourceStore(t, func(t *testing.T) webhook.SourceStore {
 		client := dynamodb.NewFromConfig(awstest.Config(t))
 		table := awstest.Name("sources")
-		if err := dynamo.CreateSourcesTable(t.Context(), client, table); err != nil {
+		if err := awstest.CreateSourcesTable(t.Context(), client, table); err != nil {
 			t.Fatal(err)
 		}
 		return dynamo.NewSourceStore(client, table)

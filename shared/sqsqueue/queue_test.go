@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/logto-webhooks/webhooks/shared/awsconfig"
 	"github.com/logto-webhooks/webhooks/shared/awsconfig/awstest"
 	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
@@ -20,7 +19,7 @@ import (
 func newQueue(t *testing.T, maxAttempts int, visibility time.Duration) (*sqs.Client, *sqsqueue.Queue, string, string) {
 	t.Helper()
 	client := sqs.NewFromConfig(awstest.Config(t))
-	url, dlq, err := sqsqueue.CreateQueues(t.Context(), client, awstest.Name("deliveries"), maxAttempts, visibility)
+	url, dlq, err := awstest.CreateQueues(t.Context(), client, awstest.Name("deliveries"), maxAttempts, visibility)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,9 +37,9 @@ func TestQueue(t *testing.T) {
 // TestSendBatches counts the SendMessageBatch calls on the wire: 25 jobs take 3.
 func TestSendBatches(t *testing.T) {
 	cfg := awstest.Config(t)
-	calls := awsconfig.CountCalls(&cfg)
+	calls := awstest.CountCalls(&cfg)
 	client := sqs.NewFromConfig(cfg)
-	url, dlq, err := sqsqueue.CreateQueues(t.Context(), client, awstest.Name("batches"), 3, time.Minute)
+	url, dlq, err := awstest.CreateQueues(t.Context(), client, awstest.Name("batches"), 3, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@
 package awstest
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"net"
@@ -30,23 +31,29 @@ const (
 // a real AWS account whatever the environment holds.
 func Config(t testing.TB) aws.Config {
 	t.Helper()
-	endpoint := Endpoint(t)
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		t.Fatalf("%s=%q: %v", EndpointEnv, endpoint, err)
-	}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		t.Fatalf("%s=%q is not a loopback address; tests only talk to local emulators", EndpointEnv, endpoint)
-	}
-	cfg, err := awsconfig.Load(t.Context(),
-		config.WithBaseEndpoint(endpoint),
-		config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
-	)
+	cfg, err := Load(t.Context(), Endpoint(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// Load returns a configuration for the emulator at endpoint, refusing one that
+// is not loopback, with fixed fake credentials; Config and the benchmarks use
+// it, so neither can reach or bill a real AWS account.
+func Load(ctx context.Context, endpoint string) (aws.Config, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("%s=%q: %w", EndpointEnv, endpoint, err)
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return aws.Config{}, fmt.Errorf("%s=%q is not a loopback address; tests only talk to local emulators", EndpointEnv, endpoint)
+	}
+	return awsconfig.Load(ctx,
+		config.WithBaseEndpoint(endpoint),
+		config.WithRegion("us-east-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
+	)
 }
 
 // Endpoint returns the emulator's endpoint, skipping the test or failing it as

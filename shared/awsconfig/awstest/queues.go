@@ -1,9 +1,10 @@
-package sqsqueue
+package awstest
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -46,7 +47,7 @@ func CreateQueues(ctx context.Context, client *sqs.Client, name string, maxRecei
 	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{
 		QueueName: &name,
 		Attributes: map[string]string{
-			string(types.QueueAttributeNameVisibilityTimeout): strconv.Itoa(seconds(visibility)),
+			string(types.QueueAttributeNameVisibilityTimeout): strconv.Itoa(int(math.Ceil(visibility.Seconds()))),
 			string(types.QueueAttributeNameRedrivePolicy):     string(policy),
 		},
 	})

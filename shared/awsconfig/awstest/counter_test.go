@@ -1,4 +1,4 @@
-package awsconfig_test
+package awstest_test
 
 import (
 	"net/http"
@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/logto-webhooks/webhooks/shared/awsconfig"
+	"github.com/logto-webhooks/webhooks/shared/awsconfig/awstest"
 )
 
 func TestLoadRetries(t *testing.T) {
@@ -59,7 +60,7 @@ func TestCountCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := awsconfig.CountCalls(&cfg)
+	calls := awstest.CountCalls(&cfg)
 	client := sqs.NewFromConfig(cfg)
 	for range 2 {
 		if _, err := client.GetQueueUrl(t.Context(), &sqs.GetQueueUrlInput{QueueName: aws.String("q")}); err != nil {
