@@ -37,7 +37,7 @@ const (
 	// its own hooks and queue.
 	DefaultDBPath = ".webhooks/dev.db"
 	// DefaultWorkers bounds the deliveries in flight.
-	DefaultWorkers = 10
+	DefaultWorkers = delivery.DefaultConcurrency
 	// DefaultHookCacheTTL is short because hooks edited by the CLI (another
 	// process) should take effect at once; reading SQLite is cheap. Edits made
 	// through the server's own /hooks apply to the very next event whatever
