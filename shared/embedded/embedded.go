@@ -78,9 +78,11 @@ type DB struct {
 	// c is the single writer (commit.go): goroutines queue their writes for
 	// it instead of waiting in SQLite's sleeping busy handler, and the writes
 	// waiting together share one transaction.
-	c       *committer
-	st      stmts
-	records atomic.Uint64
+	c  *committer
+	st stmts
+	// stopCheckpointer ends the checkpoint goroutine (checkpoint.go).
+	stopCheckpointer func()
+	records          atomic.Uint64
 }
 
 // Open opens (creating it and its parent directories if needed) the SQLite file
@@ -108,9 +110,10 @@ func Open(path string, opts Options) (*DB, error) {
 	// risk a corrupt file on power loss. A laptop's `webhooks dev` is not
 	// worth either. Immediate transactions take the write lock up front, so
 	// other processes on the same file wait for the busy timeout instead of
-	// failing when a read lock cannot be upgraded.
+	// failing when a read lock cannot be upgraded. Checkpoints run beside the
+	// writer, not in its commits (checkpoint.go).
 	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=foreign_keys(1)&_txlock=immediate"
 	sqlDB, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open embedded database %s: %w", path, err)
@@ -139,6 +142,7 @@ func Open(path string, opts Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open embedded database %s: %w", path, err)
 	}
+	d.startCheckpointer()
 	return d, nil
 }
 
@@ -146,6 +150,7 @@ func Open(path string, opts Options) (*DB, error) {
 // closes the database file. Jobs received and not yet acked reappear after the
 // visibility timeout when the file is opened again.
 func (d *DB) Close() error {
+	d.stopCheckpointer()
 	d.stopCommitter()
 	d.closeStmts()
 	if err := d.db.Close(); err != nil {
