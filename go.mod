@@ -17,7 +17,6 @@ require (
 	github.com/svix/svix-webhooks v1.44.0
 	golang.org/x/net v0.62.0
 	gopkg.in/yaml.v3 v3.0.1
-	maragu.dev/goqite v0.4.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -1,8 +1,9 @@
 // Package embedded is the default backend of `webhooks dev` and of local use: hooks,
 // the delivery queue with its dead-letter queue, and the delivery log, all in one
 // SQLite file opened through the pure-Go modernc.org/sqlite driver (no cgo). The
-// queue is maragu.dev/goqite; this package adds what SQS gives the AWS backend:
-// receive counts, a redrive to the dead-letter queue, and long polling (docs/architecture.md §7).
+// queue keeps maragu.dev/goqite's table, with statements of its own (table.go),
+// and adds what SQS gives the AWS backend: receive counts, a redrive to the
+// dead-letter queue, and long polling (docs/architecture.md §7).
 package embedded
 
 import (
