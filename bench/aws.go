@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -20,6 +22,7 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/ingest"
+	"github.com/logto-webhooks/webhooks/shared/metrics"
 	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 	"github.com/logto-webhooks/webhooks/shared/webhooktest"
@@ -145,7 +148,10 @@ func (c *capture) Send(_ context.Context, jobs []webhook.Job) error {
 
 // burst is what a burst cost in AWS requests.
 type burst struct {
-	events, delivered   int
+	events, delivered int
+	// logBytes is what both functions wrote to CloudWatch Logs (JSON log lines
+	// at the default level and EMF lines), as Lambda bills it.
+	logBytes            int64
 	ingestSQS, ingestDB map[string]int64
 	deliverySQS         map[string]int64
 	deliveryDB          map[string]int64
@@ -179,9 +185,13 @@ func runBurst(ctx context.Context, base aws.Config, n, per int, receiverURL stri
 		return burst{}, err
 	}
 
+	var logs byteCounter
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	emf := metrics.New(&logs, "")
 	inCfg := base.Copy()
 	inCalls := awstest.CountCalls(&inCfg)
 	in := ingest.New(ingest.Config{
+		Logger: logger, Metrics: emf,
 		Hooks: dynamo.NewHookStore(dynamodb.NewFromConfig(inCfg), hooksTable),
 		Queue: sqsqueue.New(sqs.NewFromConfig(inCfg), qURL, dlqURL),
 	})
@@ -211,9 +221,10 @@ func runBurst(ctx context.Context, base aws.Config, n, per int, receiverURL stri
 		Hooks:  dynamo.NewHookStore(db, hooksTable),
 		Log:    dynamo.NewDeliveryLog(db, logTable, dynamo.DefaultTTL),
 		Poster: delivery.NewSender(delivery.SenderConfig{Policy: delivery.Policy{AllowPrivate: loopback}}),
+		Logger: logger, Metrics: emf,
 	})
 	client := sqs.NewFromConfig(outCfg)
-	h := delivery.NewSQSHandler(svc, sqsqueue.New(client, qURL, dlqURL), concurrency, nil)
+	h := delivery.NewSQSHandler(svc, sqsqueue.New(client, qURL, dlqURL), concurrency, logger)
 	delivered := 0
 	for delivered < n {
 		if ctx.Err() != nil {
@@ -255,7 +266,7 @@ func runBurst(ctx context.Context, base aws.Config, n, per int, receiverURL stri
 		}
 		delivered += len(del)
 	}
-	b := burst{events: n, delivered: delivered, ingestSQS: map[string]int64{}, ingestDB: map[string]int64{},
+	b := burst{events: n, delivered: delivered, logBytes: logs.n.Load(), ingestSQS: map[string]int64{}, ingestDB: map[string]int64{},
 		deliverySQS: map[string]int64{}, deliveryDB: map[string]int64{}}
 	for _, side := range []struct {
 		calls    *awstest.CallCounter
@@ -327,6 +338,16 @@ func benchCalls(ctx context.Context, o options, r *results) error {
 			Note: fmt.Sprintf("delivery side: %v", b.deliveryDB)})
 		r.add(figure{Key: "calls/" + sc.key + "/dynamodb-writes-per-job", Value: float64(b.deliveryDB["PutItem"]+b.deliveryDB["UpdateItem"]) / d, Unit: "writes",
 			Note: "delivery log, one item per attempt"})
+		r.add(figure{Key: "calls/" + sc.key + "/log-bytes-per-job", Value: float64(b.logBytes) / d, Unit: "B",
+			Note: "JSON logs at info and EMF lines of both functions, per delivery"})
 	}
 	return nil
+}
+
+// byteCounter counts what is written to it.
+type byteCounter struct{ n atomic.Int64 }
+
+func (c *byteCounter) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
 }

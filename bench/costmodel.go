@@ -42,11 +42,8 @@ const (
 	// run in parallel, so a batch waits about this long once).
 	receiverMs = 100.0
 	// awsCallMs is an in-region SQS or DynamoDB call's latency.
-	awsCallMs = 8.0
-	// logBytesPerDelivery is the CloudWatch Logs volume of one delivery (a JSON
-	// log line and its EMF metrics line).
-	logBytesPerDelivery = 1000.0
-	deliveriesPerModel  = 1e6
+	awsCallMs          = 8.0
+	deliveriesPerModel = 1e6
 )
 
 // scenario is one column of the cost model.
@@ -58,7 +55,10 @@ type scenario struct {
 	Batch float64
 	// Measured inputs.
 	SQSPerJob, ReadsPerEvent, ReadsPerJob, WritesPerJob float64
-	Source                                              string
+	// LogBytesPerJob is the CloudWatch Logs volume per delivery (JSON logs
+	// and EMF lines of both functions).
+	LogBytesPerJob float64
+	Source         string
 }
 
 // costLine is one row of the model: an AWS charge per million deliveries.
@@ -83,10 +83,12 @@ func costModel(r *results) ([]scenario, []costLine, []string) {
 	scs := []scenario{
 		{Name: "producer batches 100 records", RecordsPerRequest: 100, Batch: 10,
 			SQSPerJob: val("calls/batched/sqs-per-job", 0.3), ReadsPerEvent: val("calls/batched/dynamodb-reads-per-event", 0.001),
-			ReadsPerJob: val("calls/batched/dynamodb-reads-per-job", 0.001), WritesPerJob: val("calls/batched/dynamodb-writes-per-job", 1)},
+			ReadsPerJob: val("calls/batched/dynamodb-reads-per-job", 0.001), WritesPerJob: val("calls/batched/dynamodb-writes-per-job", 1),
+			LogBytesPerJob: val("calls/batched/log-bytes-per-job", 1000)},
 		{Name: "producer sends 1 record per call", RecordsPerRequest: 1, Batch: 10,
 			SQSPerJob: val("calls/single/sqs-per-job", 1.2), ReadsPerEvent: val("calls/single/dynamodb-reads-per-event", 0.001),
-			ReadsPerJob: val("calls/single/dynamodb-reads-per-job", 0.001), WritesPerJob: val("calls/single/dynamodb-writes-per-job", 1)},
+			ReadsPerJob: val("calls/single/dynamodb-reads-per-job", 0.001), WritesPerJob: val("calls/single/dynamodb-writes-per-job", 1),
+			LogBytesPerJob: val("calls/single/log-bytes-per-job", 1000)},
 	}
 	stretch := float64(vCPUMB) / lambdaMemoryMB
 	mapUs := val("go/map-management", 25)
@@ -136,8 +138,8 @@ func costModel(r *results) ([]scenario, []costLine, []string) {
 	add("DynamoDB delivery log writes", fmt.Sprintf("measured writes per job x %.0f WRU (%d B item)", wru, logItemBytes()), func(s scenario) float64 {
 		return deliveriesPerModel * s.WritesPerJob * wru * prices.DynamoWRU
 	})
-	add("CloudWatch Logs", fmt.Sprintf("~%.0f B of JSON log and EMF per delivery (estimate)", logBytesPerDelivery), func(scenario) float64 {
-		return deliveriesPerModel * logBytesPerDelivery / 1e9 * prices.LogsGB
+	add("CloudWatch Logs", "measured bytes of JSON log (info) and EMF per delivery, both functions", func(s scenario) float64 {
+		return deliveriesPerModel * s.LogBytesPerJob / 1e9 * prices.LogsGB
 	})
 	add("API Gateway HTTP API", "1 request per producer call (0 with direct Lambda invoke)", func(s scenario) float64 {
 		return deliveriesPerModel / s.RecordsPerRequest * prices.HTTPAPIRequest

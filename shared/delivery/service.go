@@ -137,14 +137,29 @@ type Outcome struct {
 // Deliver makes one attempt at m and says what the queue should do next. It never
 // returns an error: every failure is classified into an Outcome and logged.
 func (s *Service) Deliver(ctx context.Context, m webhook.Message) Outcome {
+	return s.DeliverTo(ctx, m, nil)
+}
+
+// DeliverTo is Deliver adding the attempt's metrics to b, which the caller
+// flushes once for many attempts (the SQS handler, once per batch), instead
+// of writing a line of its own; nil b writes the line at once.
+func (s *Service) DeliverTo(ctx context.Context, m webhook.Message, b *metrics.Batch) Outcome {
 	var t tally
 	out := s.deliver(ctx, m, &t)
-	s.cfg.Metrics.Emit(string(m.Job.Event), t...)
+	if b != nil {
+		b.Add(string(m.Job.Event), t...)
+	} else {
+		s.cfg.Metrics.Emit(string(m.Job.Event), t...)
+	}
 	return out
 }
 
-// tally collects one attempt's metrics so that they leave as one EMF line: on
-// Lambda every line is billed log ingestion.
+// Metrics returns the service's recorder (nil when it has none), for callers
+// batching lines with DeliverTo.
+func (s *Service) Metrics() *metrics.Recorder { return s.cfg.Metrics }
+
+// tally collects one attempt's metrics so that they leave as one EMF line, or
+// join a batch's: on Lambda every line is billed log ingestion.
 type tally []metrics.Value
 
 func (t *tally) add(name string) { *t = append(*t, metrics.Count(name, 1)) }
@@ -221,7 +236,9 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 	*t = append(*t, metrics.Millis(metrics.DeliveryLatency, resp.Latency))
 
 	if ok {
-		log.InfoContext(ctx, "delivery: delivered")
+		// Debug: a line per success would be most of the log bill; the
+		// handler logs a summary per batch, and failures are logged below.
+		log.DebugContext(ctx, "delivery: delivered")
 		t.add(metrics.DeliverySucceeded)
 		if hook.FailingSince != 0 && s.cfg.DisableAfter >= 0 {
 			// A success stops the clock. Only a hook that was failing pays this

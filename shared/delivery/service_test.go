@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -384,5 +385,31 @@ func TestDeliverEmitsOneMetricLine(t *testing.T) {
 		if !strings.Contains(lines[0], `"`+name+`":`) {
 			t.Errorf("line lacks %s: %s", name, lines[0])
 		}
+	}
+}
+
+// The SQS handler writes one EMF line per event for a whole batch, not one
+// per attempt: each line is billed log ingestion.
+func TestSQSHandlerEmitsOneMetricLinePerBatch(t *testing.T) {
+	hooks := webhooktest.NewMemoryHookStore()
+	_ = hooks.PutHook(context.Background(), testHook)
+	var out bytes.Buffer
+	svc := delivery.NewService(delivery.Config{Hooks: hooks, Poster: posterFunc(func(delivery.Request) (delivery.Response, error) {
+		return delivery.Response{Status: 204, Latency: time.Millisecond}, nil
+	}), Metrics: metrics.New(&out, "")})
+	var ev events.SQSEvent
+	for i := range 10 {
+		m := message(1)
+		j := webhook.NewJob(webhook.EventMessage{ID: fmt.Sprintf("evt_%d", i), Event: m.Job.Event, Payload: m.Job.Payload}, testHook.ID)
+		b, _ := json.Marshal(j)
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprint(i), ReceiptHandle: fmt.Sprint(i), Body: string(b),
+			Attributes: map[string]string{"ApproximateReceiveCount": "1"}})
+	}
+	if _, err := delivery.NewSQSHandler(svc, &recordingRetrier{delays: map[string]time.Duration{}}, 10, nil).Handle(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], `"DeliverySucceeded":10`) {
+		t.Fatalf("%d EMF lines for a batch of 10, want 1 counting 10 successes:\n%s", len(lines), out.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/logto-webhooks/webhooks/shared/metrics"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -63,13 +64,15 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 		failures []events.SQSBatchItemFailure
 		wg       sync.WaitGroup
 		sem      = make(chan struct{}, h.concurrency)
+		// One EMF line per event for the whole batch, not one per attempt.
+		batch = h.svc.Metrics().Batch()
 	)
 	for _, rec := range e.Records {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func(rec events.SQSMessage) {
 			defer func() { <-sem; wg.Done() }()
-			if !h.deliver(ctx, work, rec) {
+			if !h.deliver(ctx, work, rec, batch) {
 				mu.Lock()
 				failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 				mu.Unlock()
@@ -77,6 +80,8 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 		}(rec)
 	}
 	wg.Wait()
+	batch.Flush()
+	h.log.InfoContext(ctx, "delivery: batch done", "records", len(e.Records), "failed", len(failures))
 	return events.SQSEventResponse{BatchItemFailures: failures}, nil
 }
 
@@ -85,7 +90,7 @@ const DeadlineReserve = 3 * time.Second
 
 // deliver handles one record and reports whether SQS may delete it; the attempt
 // runs under work, the settling under ctx.
-func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage) bool {
+func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage, batch *metrics.Batch) bool {
 	job, err := webhook.DecodeJob([]byte(rec.Body))
 	m := webhook.Message{Job: job, Receipt: rec.ReceiptHandle, Attempt: webhook.ReceiveAttempt(job, rec.Attributes["ApproximateReceiveCount"])}
 	if err != nil {
@@ -93,7 +98,7 @@ func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage) b
 		h.log.ErrorContext(ctx, "delivery: message body is not a job", "messageId", rec.MessageId, "error", err)
 		m.Job = webhook.Job{}
 	}
-	out := h.svc.Deliver(work, m)
+	out := h.svc.DeliverTo(work, m, batch)
 	rq, copies := h.queue.(Requeuer)
 	switch out.Action {
 	case Ack:

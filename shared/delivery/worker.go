@@ -42,6 +42,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	// In-flight work outlives ctx so shutdown finishes or returns each job.
 	work := context.WithoutCancel(ctx)
 	sem := make(chan struct{}, conc)
+	// A job's slot is free once its attempt is made: settling it (ack, retry,
+	// deferral) waits for a commit, which on the embedded queue is shared with
+	// the other settles of the moment, and holding the slot for it would leave
+	// the receiver idle. settling bounds the jobs waiting so.
+	settling := make(chan struct{}, settleBacklog*conc)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -76,12 +81,19 @@ func (w *Worker) Run(ctx context.Context) error {
 		for _, m := range msgs {
 			wg.Add(1)
 			go func(m webhook.Message) {
-				defer func() { <-sem; wg.Done() }()
-				w.settle(work, log, m, w.Service.Deliver(work, m))
+				defer wg.Done()
+				out := w.Service.Deliver(work, m)
+				settling <- struct{}{}
+				<-sem
+				w.settle(work, log, m, out)
+				<-settling
 			}(m)
 		}
 	}
 }
+
+// settleBacklog is how many jobs per slot may wait for their settle to commit.
+const settleBacklog = 4
 
 func (w *Worker) settle(ctx context.Context, log *slog.Logger, m webhook.Message, out Outcome) {
 	var err error

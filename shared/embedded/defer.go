@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"maragu.dev/goqite"
-
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -24,11 +22,8 @@ func (d *DB) Defer(ctx context.Context, m webhook.Message, delay time.Duration) 
 	if err != nil {
 		return fmt.Errorf("defer job %s: %w", m.Job.DeliveryID, err)
 	}
-	err = d.held(ctx, m.Receipt, func(tx *sql.Tx, id goqite.ID) error {
-		if err := d.queue.DeleteTx(ctx, tx, id); err != nil {
-			return err
-		}
-		return d.queue.SendTx(ctx, tx, goqite.Message{Body: body, Delay: max(delay, 0)})
+	err = d.held(ctx, m.Receipt, func(tx *sql.Tx) error {
+		return d.insertJob(ctx, tx, queueName, body, delay)
 	})
 	if err != nil {
 		return fmt.Errorf("defer job %s: %w", m.Job.DeliveryID, err)

@@ -1,8 +1,9 @@
 // Package embedded is the default backend of `webhooks dev` and of local use: hooks,
 // the delivery queue with its dead-letter queue, and the delivery log, all in one
 // SQLite file opened through the pure-Go modernc.org/sqlite driver (no cgo). The
-// queue is maragu.dev/goqite; this package adds what SQS gives the AWS backend:
-// receive counts, a redrive to the dead-letter queue, and long polling (docs/architecture.md §7).
+// queue keeps maragu.dev/goqite's table, with statements of its own (table.go),
+// and adds what SQS gives the AWS backend: receive counts, a redrive to the
+// dead-letter queue, and long polling (docs/architecture.md §7).
 package embedded
 
 import (
@@ -14,11 +15,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"maragu.dev/goqite"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -45,8 +44,9 @@ type Options struct {
 	Visibility time.Duration
 	// LogTTL is how long delivery-log entries live. 0: DefaultLogTTL.
 	LogTTL time.Duration
-	// PollInterval is how often Receive looks for jobs while it waits.
-	// 0: 50 ms.
+	// PollInterval is how often Receive looks for jobs while it waits, for
+	// those no Send of this DB announces (a delay or visibility timeout
+	// ending, another process's send). 0: 50 ms.
 	PollInterval time.Duration
 	// Now is the delivery log's clock (its TTL and "now" bounds). nil: time.Now.
 	// The queue's timing is goqite's and always uses the wall clock.
@@ -70,17 +70,20 @@ const pruneEvery = 256
 // timeout serialise their writes.
 type DB struct {
 	db          *sql.DB
-	queue       *goqite.Queue
-	dead        *goqite.Queue
+	visibility  time.Duration
 	maxAttempts int
 	logTTL      time.Duration
 	poll        time.Duration
 	now         func() time.Time
 
-	// writeMu serialises this DB's write transactions, so goroutines wait on
-	// a mutex instead of SQLite's sleeping busy handler.
-	writeMu sync.Mutex
-	records atomic.Uint64
+	// c is the single writer (commit.go): goroutines queue their writes for
+	// it instead of waiting in SQLite's sleeping busy handler, and the writes
+	// waiting together share one transaction.
+	c  *committer
+	st stmts
+	// stopCheckpointer ends the checkpoint goroutine (checkpoint.go).
+	stopCheckpointer func()
+	records          atomic.Uint64
 }
 
 // Open opens (creating it and its parent directories if needed) the SQLite file
@@ -95,13 +98,23 @@ func Open(path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open embedded database: %w", err)
 	}
-	// WAL lets readers run beside the writer; synchronous=NORMAL keeps commits
-	// durable across a crash of the process (not of the machine) without an
-	// fsync per commit. Immediate transactions take the write lock up front, so
-	// concurrent writers wait for the busy timeout instead of failing when a
-	// read lock cannot be upgraded.
+	// WAL lets readers (queries, hook reads) run beside the single writer and
+	// makes a commit one append to the WAL file. synchronous=NORMAL does not
+	// fsync on commit, only at checkpoints: a commit is durable once it is in
+	// the OS, so killing the process (kill -9, a crash, an OOM kill) loses
+	// nothing committed, which is what the queue promises; a power cut or an OS
+	// crash may roll back the last commits (never corrupt the file), so a few
+	// jobs acked just before it would be delivered again and a few sent just
+	// before it lost, as the producer got its 202. FULL would close that gap at
+	// an fsync per commit (milliseconds each: batches would grow to hide it,
+	// and idle latency would not); OFF would save the checkpoints' fsyncs and
+	// risk a corrupt file on power loss. A laptop's `webhooks dev` is not
+	// worth either. Immediate transactions take the write lock up front, so
+	// other processes on the same file wait for the busy timeout instead of
+	// failing when a read lock cannot be upgraded. Checkpoints run beside the
+	// writer, not in its commits (checkpoint.go).
 	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=foreign_keys(1)&_txlock=immediate"
 	sqlDB, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open embedded database %s: %w", path, err)
@@ -116,28 +129,31 @@ func Open(path string, opts Options) (*DB, error) {
 	if d.now == nil {
 		d.now = time.Now
 	}
-	visibility := cmp.Or(opts.Visibility, DefaultVisibility)
-	// goqite would stop handing out a job after MaxReceive receives and leave it
-	// in the table for ever; Receive moves such jobs to the dead-letter queue
-	// itself, so goqite's own limit must never be reached.
-	d.queue = goqite.New(goqite.NewOpts{DB: sqlDB, Name: queueName, Timeout: visibility, MaxReceive: 1 << 30})
-	d.dead = goqite.New(goqite.NewOpts{DB: sqlDB, Name: deadName, Timeout: visibility, MaxReceive: 1 << 30})
+	d.visibility = cmp.Or(opts.Visibility, DefaultVisibility)
+	d.startCommitter()
 
 	ctx := context.Background()
 	if err := d.migrate(ctx); err != nil {
+		d.stopCommitter()
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open embedded database %s: %w", path, err)
 	}
 	if err := d.prune(ctx); err != nil {
+		d.stopCommitter()
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open embedded database %s: %w", path, err)
 	}
+	d.startCheckpointer()
 	return d, nil
 }
 
-// Close closes the database file. Jobs received and not yet acked reappear
-// after the visibility timeout when the file is opened again.
+// Close commits the writes already queued (the delivery log's included) and
+// closes the database file. Jobs received and not yet acked reappear after the
+// visibility timeout when the file is opened again.
 func (d *DB) Close() error {
+	d.stopCheckpointer()
+	d.stopCommitter()
+	d.closeStmts()
 	if err := d.db.Close(); err != nil {
 		return fmt.Errorf("close embedded database: %w", err)
 	}
@@ -209,19 +225,4 @@ func (d *DB) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
-}
-
-// write runs fn in one immediate transaction, committing when it returns nil.
-func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	d.writeMu.Lock()
-	defer d.writeMu.Unlock()
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

@@ -16,26 +16,39 @@ var _ webhook.DeliveryLog = (*DB)(nil)
 // Record stores one attempt. An entry without CreatedAt is stamped now; it
 // expires LogTTL after CreatedAt. Every few hundred calls Record also deletes
 // expired entries, as DynamoDB's TTL would; queries never return them anyway.
+//
+// Record queues the row for the committer and returns without waiting for
+// its commit: the row joins the transaction of the settles around it, and the
+// attempt's ack, queued after it, commits with it or later, so a job acked
+// after a crash always has its row (a crash before loses both, and the job is
+// attempted and logged again). Queries wait for the rows queued before them. A
+// failed write is returned by a later Record.
 func (d *DB) Record(ctx context.Context, e webhook.LogEntry) error {
+	ctx = context.WithoutCancel(ctx) // the row is written after Record returns
 	if e.CreatedAt == 0 {
 		e.CreatedAt = d.now().UnixMilli()
 	}
 	expires := e.CreatedAt + d.logTTL.Milliseconds()
-	err := d.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `insert into deliveries (hook_id, delivery_id, event_id, event,
+	prune := d.records.Add(1)%pruneEvery == 0
+	err := d.writeLater(ctx, func(tx *sql.Tx) error {
+		_, err := d.exec(ctx, tx, `insert into deliveries (hook_id, delivery_id, event_id, event,
 			attempt, result, status, latency_ms, error, request, response, created_at, expires_at)
 			values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.HookID, e.DeliveryID, e.EventID, string(e.Event), e.Attempt, string(e.Result), e.Status,
 			e.LatencyMs, e.Error, e.Request, e.Response, e.CreatedAt, expires)
-		return err
+		if err != nil {
+			return fmt.Errorf("record delivery %s of hook %s: %w", e.DeliveryID, e.HookID, err)
+		}
+		if prune {
+			return d.pruneTx(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("record delivery %s of hook %s: %w", e.DeliveryID, e.HookID, err)
 	}
-	if d.records.Add(1)%pruneEvery == 0 {
-		if err := d.prune(ctx); err != nil {
-			return fmt.Errorf("record delivery %s of hook %s: %w", e.DeliveryID, e.HookID, err)
-		}
+	if err := d.takeFailure(); err != nil {
+		return fmt.Errorf("an earlier delivery-log write failed: %w", err)
 	}
 	return nil
 }
@@ -50,6 +63,9 @@ func (d *DB) Query(ctx context.Context, q webhook.LogQuery) ([]webhook.LogEntry,
 	var since int64 = math.MinInt64
 	if !q.Since.IsZero() {
 		since = q.Since.UnixMilli()
+	}
+	if err := d.flush(ctx); err != nil {
+		return nil, fmt.Errorf("query delivery log of hook %s: %w", q.HookID, err)
 	}
 	var sb strings.Builder
 	sb.WriteString(`select hook_id, delivery_id, event_id, event, attempt, result, status,
@@ -88,6 +104,9 @@ func (d *DB) Query(ctx context.Context, q webhook.LogQuery) ([]webhook.LogEntry,
 // Stats counts the hook's unexpired attempts created after since.
 func (d *DB) Stats(ctx context.Context, hookID string, since time.Time) (webhook.Stats, error) {
 	var s webhook.Stats
+	if err := d.flush(ctx); err != nil {
+		return s, fmt.Errorf("delivery stats of hook %s: %w", hookID, err)
+	}
 	err := d.db.QueryRowContext(ctx, `select count(*), coalesce(sum(result = ?), 0) from deliveries
 		where hook_id = ? and created_at > ? and expires_at > ?`,
 		string(webhook.ResultSuccess), hookID, since.UnixMilli(), d.now().UnixMilli()).
@@ -100,11 +119,11 @@ func (d *DB) Stats(ctx context.Context, hookID string, since time.Time) (webhook
 
 // prune deletes expired log entries.
 func (d *DB) prune(ctx context.Context) error {
-	err := d.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `delete from deliveries where expires_at <= ?`, d.now().UnixMilli())
-		return err
-	})
-	if err != nil {
+	return d.write(ctx, d.pruneTx)
+}
+
+func (d *DB) pruneTx(tx *sql.Tx) error {
+	if _, err := tx.Exec(`delete from deliveries where expires_at <= ?`, d.now().UnixMilli()); err != nil {
 		return fmt.Errorf("prune delivery log: %w", err)
 	}
 	return nil

@@ -31,6 +31,9 @@ func (c *clock) Add(d time.Duration) {
 func logRows(t *testing.T, d *DB) int {
 	t.Helper()
 	var n int
+	if err := d.flush(context.Background()); err != nil { // Record does not wait for its row
+		t.Fatal(err)
+	}
 	if err := d.db.QueryRow(`select count(*) from deliveries`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,10 @@ package embedded
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"maragu.dev/goqite"
 
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -50,14 +47,14 @@ func (d *DB) Send(ctx context.Context, jobs []webhook.Job) error {
 			}
 			bodies = append(bodies, b)
 		}
-		err := d.write(ctx, func(tx *sql.Tx) error {
+		err := d.writeWaking(ctx, func(tx *sql.Tx) error {
 			for _, b := range bodies {
-				if err := d.queue.SendTx(ctx, tx, goqite.Message{Body: b}); err != nil {
+				if err := d.insertJob(ctx, tx, queueName, b, 0); err != nil {
 					return err
 				}
 			}
 			return nil
-		})
+		}, true)
 		if err != nil {
 			return fmt.Errorf("send %d jobs (%d queued): %w", len(jobs), start, err)
 		}
@@ -66,8 +63,11 @@ func (d *DB) Send(ctx context.Context, jobs []webhook.Job) error {
 }
 
 // Receive returns up to limit visible jobs, hiding each for the visibility
-// timeout. When none is visible it polls until one is or wait has passed (then
-// it returns none and no error), as SQS long polling does; it returns ctx's
+// timeout, all taken in one statement. When none is visible it waits until one
+// is or wait has passed (then it returns none and no error), as SQS long
+// polling does: a Send or Redrive through this DB wakes it as soon as it
+// commits; jobs becoming visible otherwise (a delay ending, a visibility
+// timeout, another process's send) are found by polling every PollInterval; it returns ctx's
 // error if ctx ends first. A job whose next attempt would exceed MaxAttempts
 // (a worker died during its last one) is moved to the dead-letter queue instead
 // of being returned, as SQS's redrive policy does; so is a message that is not
@@ -76,6 +76,9 @@ func (d *DB) Receive(ctx context.Context, limit int, wait time.Duration) ([]webh
 	limit = max(limit, 1)
 	deadline := time.Now().Add(wait)
 	for {
+		// Taken before looking, so a commit between the look and the wait
+		// still ends the wait.
+		woken := d.woken()
 		msgs, err := d.receive(ctx, limit)
 		if err != nil || len(msgs) > 0 {
 			return msgs, err
@@ -89,6 +92,8 @@ func (d *DB) Receive(ctx context.Context, limit int, wait time.Duration) ([]webh
 		case <-ctx.Done():
 			t.Stop()
 			return nil, ctx.Err()
+		case <-woken:
+			t.Stop()
 		case <-t.C:
 		}
 	}
@@ -98,31 +103,27 @@ func (d *DB) receive(ctx context.Context, limit int) ([]webhook.Message, error) 
 	var msgs []webhook.Message
 	err := d.write(ctx, func(tx *sql.Tx) error {
 		msgs = msgs[:0]
-		for len(msgs) < limit {
-			m, err := d.queue.ReceiveTx(ctx, tx)
-			if err != nil || m == nil {
-				return err
-			}
-			var received int
-			if err := tx.QueryRowContext(ctx, `select received from goqite where id = ?`, m.ID).Scan(&received); err != nil {
-				return fmt.Errorf("read receive count: %w", err)
-			}
-			j, err := webhook.DecodeJob(m.Body)
+		raw, err := d.takeJobs(ctx, tx, queueName, limit, d.visibility)
+		if err != nil {
+			return err
+		}
+		for _, r := range raw {
+			j, err := webhook.DecodeJob(r.body)
 			if err != nil {
-				if err := d.moveDead(ctx, tx, m.ID, m.Body); err != nil {
+				if err := d.moveDead(ctx, tx, r.id, r.body); err != nil {
 					return err
 				}
 				continue
 			}
-			attempt := j.Attempt + received
+			attempt := j.Attempt + r.received
 			j.Attempt = attempt - 1
 			if attempt > d.maxAttempts {
-				if err := d.moveDeadJob(ctx, tx, m.ID, j); err != nil {
+				if err := d.moveDeadJob(ctx, tx, r.id, j); err != nil {
 					return err
 				}
 				continue
 			}
-			msgs = append(msgs, webhook.Message{Job: j, Receipt: receipt(m.ID, received), Attempt: attempt})
+			msgs = append(msgs, webhook.Message{Job: j, Receipt: receipt(r.id, r.received), Attempt: attempt})
 		}
 		return nil
 	})
@@ -140,7 +141,7 @@ func (d *DB) Ack(ctx context.Context, m webhook.Message) error {
 		return fmt.Errorf("ack job %s: %w", m.Job.DeliveryID, err)
 	}
 	err = d.write(ctx, func(tx *sql.Tx) error {
-		return d.queue.DeleteTx(ctx, tx, id)
+		return d.deleteJob(ctx, tx, queueName, id)
 	})
 	if err != nil {
 		return fmt.Errorf("ack job %s: %w", m.Job.DeliveryID, err)
@@ -157,19 +158,16 @@ func (d *DB) Ack(ctx context.Context, m webhook.Message) error {
 func (d *DB) Retry(ctx context.Context, m webhook.Message, delay time.Duration) error {
 	j := m.Job
 	j.Attempt = m.Attempt
-	err := d.held(ctx, m.Receipt, func(tx *sql.Tx, id goqite.ID) error {
-		if m.Attempt >= d.maxAttempts {
-			return d.moveDeadJob(ctx, tx, id, j)
-		}
-		body, err := webhook.EncodeJob(j)
-		if err != nil {
-			return err
-		}
-		if err := d.queue.DeleteTx(ctx, tx, id); err != nil {
-			return err
-		}
-		return d.queue.SendTx(ctx, tx, goqite.Message{Body: body, Delay: max(delay, 0)})
-	})
+	dead := m.Attempt >= d.maxAttempts
+	body, err := webhook.EncodeJob(j)
+	if err == nil {
+		err = d.held(ctx, m.Receipt, func(tx *sql.Tx) error {
+			if dead {
+				return d.insertJob(ctx, tx, deadName, body, 0)
+			}
+			return d.insertJob(ctx, tx, queueName, body, delay)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("retry job %s: %w", m.Job.DeliveryID, err)
 	}
@@ -183,32 +181,31 @@ func (d *DB) Retry(ctx context.Context, m webhook.Message, delay time.Duration) 
 func (d *DB) DeadLetter(ctx context.Context, m webhook.Message) error {
 	j := m.Job
 	j.Attempt = m.Attempt
-	err := d.held(ctx, m.Receipt, func(tx *sql.Tx, id goqite.ID) error {
-		return d.moveDeadJob(ctx, tx, id, j)
-	})
+	body, err := webhook.EncodeJob(j)
+	if err == nil {
+		err = d.held(ctx, m.Receipt, func(tx *sql.Tx) error {
+			return d.insertJob(ctx, tx, deadName, body, 0)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("dead-letter job %s: %w", m.Job.DeliveryID, err)
 	}
 	return nil
 }
 
-// held runs fn in a write transaction if receipt is the latest receive of a job
-// still in the queue, and returns an error wrapping webhook.ErrNotFound if not.
-func (d *DB) held(ctx context.Context, receipt string, fn func(tx *sql.Tx, id goqite.ID) error) error {
+// held deletes the job of receipt and runs fn in the same transaction if
+// receipt is the latest receive of a job still in the queue, and returns an
+// error wrapping webhook.ErrNotFound (having written nothing) if not.
+func (d *DB) held(ctx context.Context, receipt string, fn func(tx *sql.Tx) error) error {
 	id, received, err := parseReceipt(receipt)
 	if err != nil {
 		return err
 	}
 	return d.write(ctx, func(tx *sql.Tx) error {
-		var now int
-		err := tx.QueryRowContext(ctx, `select received from goqite where queue = ? and id = ?`, queueName, id).Scan(&now)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && now != received) {
-			return fmt.Errorf("receipt %q is stale: %w", receipt, webhook.ErrNotFound)
-		}
-		if err != nil {
+		if err := d.deleteHeld(ctx, tx, id, received, receipt); err != nil {
 			return err
 		}
-		return fn(tx, id)
+		return fn(tx)
 	})
 }
 
@@ -241,7 +238,7 @@ func (d *DB) Redrive(ctx context.Context, f webhook.DeadFilter, progress func(mo
 	for start := 0; start < len(dead); start += redriveBatch {
 		batch := dead[start:min(start+redriveBatch, len(dead))]
 		n := 0
-		err := d.write(ctx, func(tx *sql.Tx) error {
+		err := d.writeWaking(ctx, func(tx *sql.Tx) error {
 			n = 0
 			for _, dj := range batch {
 				res, err := tx.ExecContext(ctx, `delete from goqite where queue = ? and id = ?`, deadName, dj.id)
@@ -259,13 +256,13 @@ func (d *DB) Redrive(ctx context.Context, f webhook.DeadFilter, progress func(mo
 				if err != nil {
 					return err
 				}
-				if err := d.queue.SendTx(ctx, tx, goqite.Message{Body: body}); err != nil {
+				if err := d.insertJob(ctx, tx, queueName, body, 0); err != nil {
 					return err
 				}
 				n++
 			}
 			return nil
-		})
+		}, true)
 		if err != nil {
 			return moved, fmt.Errorf("redrive dead jobs (%d moved): %w", moved, err)
 		}
@@ -280,7 +277,7 @@ func (d *DB) Redrive(ctx context.Context, f webhook.DeadFilter, progress func(mo
 }
 
 type deadJob struct {
-	id  goqite.ID
+	id  string
 	job webhook.Job
 }
 
@@ -308,7 +305,7 @@ func (d *DB) deadJobs(ctx context.Context, f webhook.DeadFilter, limit int) ([]d
 
 // moveDeadJob moves the job with id to the dead-letter queue, storing j (whose
 // Attempt says how many attempts were made).
-func (d *DB) moveDeadJob(ctx context.Context, tx *sql.Tx, id goqite.ID, j webhook.Job) error {
+func (d *DB) moveDeadJob(ctx context.Context, tx *sql.Tx, id string, j webhook.Job) error {
 	body, err := webhook.EncodeJob(j)
 	if err != nil {
 		return err
@@ -316,11 +313,11 @@ func (d *DB) moveDeadJob(ctx context.Context, tx *sql.Tx, id goqite.ID, j webhoo
 	return d.moveDead(ctx, tx, id, body)
 }
 
-func (d *DB) moveDead(ctx context.Context, tx *sql.Tx, id goqite.ID, body []byte) error {
-	if err := d.queue.DeleteTx(ctx, tx, id); err != nil {
+func (d *DB) moveDead(ctx context.Context, tx *sql.Tx, id string, body []byte) error {
+	if err := d.deleteJob(ctx, tx, queueName, id); err != nil {
 		return fmt.Errorf("dead-letter: %w", err)
 	}
-	if err := d.dead.SendTx(ctx, tx, goqite.Message{Body: body}); err != nil {
+	if err := d.insertJob(ctx, tx, deadName, body, 0); err != nil {
 		return fmt.Errorf("dead-letter: %w", err)
 	}
 	return nil
@@ -328,15 +325,15 @@ func (d *DB) moveDead(ctx context.Context, tx *sql.Tx, id goqite.ID, body []byte
 
 // receipt names one receive of a message: its id and receive count, so a
 // receipt from an earlier receive can be told apart (see Retry).
-func receipt(id goqite.ID, received int) string {
-	return string(id) + "/" + strconv.Itoa(received)
+func receipt(id string, received int) string {
+	return id + "/" + strconv.Itoa(received)
 }
 
-func parseReceipt(r string) (goqite.ID, int, error) {
+func parseReceipt(r string) (string, int, error) {
 	id, n, ok := strings.Cut(r, "/")
 	received, err := strconv.Atoi(n)
 	if !ok || id == "" || err != nil {
 		return "", 0, fmt.Errorf("invalid receipt %q", r)
 	}
-	return goqite.ID(id), received, nil
+	return id, received, nil
 }

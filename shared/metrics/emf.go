@@ -87,11 +87,21 @@ func (r *Recorder) emit(dim, value string, values []Value) {
 	if r == nil || len(values) == 0 {
 		return
 	}
-	defs := make([]map[string]string, len(values))
-	line := map[string]any{}
+	vals := make([]any, len(values))
 	for i, v := range values {
-		defs[i] = map[string]string{"Name": v.Name, "Unit": v.Unit}
-		line[v.Name] = v.Value
+		vals[i] = v.Value
+	}
+	r.line(dim, value, values, vals)
+}
+
+// line writes one EMF line: defs name the metrics (their Value is ignored),
+// vals holds each one's value (a number, or a list of numbers).
+func (r *Recorder) line(dim, value string, defs []Value, vals []any) {
+	metricDefs := make([]map[string]string, len(defs))
+	line := map[string]any{}
+	for i, v := range defs {
+		metricDefs[i] = map[string]string{"Name": v.Name, "Unit": v.Unit}
+		line[v.Name] = vals[i]
 	}
 	dims := [][]string{{}}
 	if value != "" {
@@ -103,7 +113,7 @@ func (r *Recorder) emit(dim, value string, values []Value) {
 		"CloudWatchMetrics": []map[string]any{{
 			"Namespace":  r.namespace,
 			"Dimensions": dims,
-			"Metrics":    defs,
+			"Metrics":    metricDefs,
 		}},
 	}
 	b, err := json.Marshal(line)
