@@ -135,8 +135,9 @@ type hookState struct {
 	seen      time.Time
 	created   time.Time
 	// freed is closed (and replaced) when an attempt finishes, waking the
-	// jobs waiting for a slot; nil while nobody waits.
-	freed chan struct{}
+	// jobs waiting for a slot; nil while nobody waits. waiting counts them.
+	freed   chan struct{}
+	waiting int
 }
 
 // wake wakes every job waiting for one of st's slots; the caller holds g.mu.
@@ -186,13 +187,25 @@ func (g *gate) acquire(ctx context.Context, h *webhook.Hook, timeout time.Durati
 		select {
 		case <-a.free:
 		case <-deadline.C:
+			g.unwait(h)
 			return a
 		case <-ctx.Done():
+			g.unwait(h)
 			return a
 		}
+		g.unwait(h)
 		if a = g.admit(h, timeout, now()); a.ok || a.free == nil {
 			return a
 		}
+	}
+}
+
+// unwait counts a waiting job out (admit counted it in).
+func (g *gate) unwait(h *webhook.Hook) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if st := g.hooks[h.ID]; st != nil {
+		st.waiting = max(st.waiting-1, 0)
 	}
 }
 
@@ -224,10 +237,13 @@ func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time) admi
 	}
 	if st.inFlight >= st.limit {
 		a := admission{wait: g.spread(g.retryIn(st, timeout, now)), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
-		if g.quick(st, now) && g.cfg.MaxWait > 0 {
+		// At most as many jobs wait as the hook has slots: a hook whose first
+		// attempts hang then holds at most twice its limit in workers.
+		if g.quick(st, now) && g.cfg.MaxWait > 0 && st.waiting < st.limit {
 			if st.freed == nil {
 				st.freed = make(chan struct{})
 			}
+			st.waiting++
 			a.free, a.patience = st.freed, g.cfg.MaxWait
 		}
 		return a
