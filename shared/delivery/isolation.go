@@ -172,12 +172,27 @@ type admission struct {
 	// when one of its slots frees; patience is how long the job may wait.
 	free     <-chan struct{}
 	patience time.Duration
+	counted  bool // the wait is counted in the hook's waiters
+}
+
+// ownSlotKey marks a context whose attempt runs on a goroutine of its own.
+type ownSlotKey struct{}
+
+// withOwnSlot marks ctx: SQSHandler gives every job of a batch its own
+// goroutine, so a job waiting for its hook's slot takes none from another hook.
+func withOwnSlot(ctx context.Context) context.Context {
+	return context.WithValue(ctx, ownSlotKey{}, true)
+}
+
+func ownSlot(ctx context.Context) bool {
+	own, _ := ctx.Value(ownSlotKey{}).(bool)
+	return own
 }
 
 // acquire is admit, waiting up to the answer's patience (real time, bounded
 // by ctx) for a slot of a quick hook at its limit.
 func (g *gate) acquire(ctx context.Context, h *webhook.Hook, timeout time.Duration, now func() time.Time) admission {
-	a := g.admit(h, timeout, now())
+	a := g.admit(h, timeout, now(), ownSlot(ctx))
 	if a.ok || a.free == nil {
 		return a
 	}
@@ -187,21 +202,24 @@ func (g *gate) acquire(ctx context.Context, h *webhook.Hook, timeout time.Durati
 		select {
 		case <-a.free:
 		case <-deadline.C:
-			g.unwait(h)
+			g.unwait(h, a)
 			return a
 		case <-ctx.Done():
-			g.unwait(h)
+			g.unwait(h, a)
 			return a
 		}
-		g.unwait(h)
-		if a = g.admit(h, timeout, now()); a.ok || a.free == nil {
+		g.unwait(h, a)
+		if a = g.admit(h, timeout, now(), ownSlot(ctx)); a.ok || a.free == nil {
 			return a
 		}
 	}
 }
 
 // unwait counts a waiting job out (admit counted it in).
-func (g *gate) unwait(h *webhook.Hook) {
+func (g *gate) unwait(h *webhook.Hook, a admission) {
+	if !a.counted {
+		return
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if st := g.hooks[h.ID]; st != nil {
@@ -210,8 +228,10 @@ func (g *gate) unwait(h *webhook.Hook) {
 }
 
 // admit decides whether an attempt at hook h may start at now. An admitted
-// attempt must be finished with done.
-func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time) admission {
+// attempt must be finished with done. own says the job runs on a goroutine of
+// its own (the Lambda handler's batch), so its waiting holds no worker another
+// hook could use, and is not counted against the hook's waiters.
+func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time, own bool) admission {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.evict(now)
@@ -237,14 +257,16 @@ func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time) admi
 	}
 	if st.inFlight >= st.limit {
 		a := admission{wait: g.spread(g.retryIn(st, timeout, now)), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
-		// At most as many jobs wait as the hook has slots: a hook whose first
-		// attempts hang then holds at most twice its limit in workers.
-		if g.quick(st, now) && g.cfg.MaxWait > 0 && st.waiting < st.limit {
+		// Among shared workers at most as many jobs wait as the hook has slots:
+		// a hook whose first attempts hang then holds at most twice its limit.
+		if g.quick(st, now) && g.cfg.MaxWait > 0 && (own || st.waiting < st.limit) {
 			if st.freed == nil {
 				st.freed = make(chan struct{})
 			}
-			st.waiting++
-			a.free, a.patience = st.freed, g.cfg.MaxWait
+			if !own {
+				st.waiting++
+			}
+			a.free, a.patience, a.counted = st.freed, g.cfg.MaxWait, !own
 		}
 		return a
 	}

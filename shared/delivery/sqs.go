@@ -59,6 +59,11 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 		work, cancel = context.WithDeadline(ctx, dl.Add(-DeadlineReserve))
 	}
 	defer cancel()
+	if h.concurrency >= len(e.Records) {
+		// Every job has a goroutine of its own: one waiting for its hook's
+		// slot holds up no other hook's job.
+		work = withOwnSlot(work)
+	}
 	var (
 		mu       sync.Mutex
 		failures []events.SQSBatchItemFailure
