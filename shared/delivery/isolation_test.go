@@ -228,3 +228,23 @@ func TestGateOpensOnTimeouts(t *testing.T) {
 		t.Errorf("after two timeouts: %+v; want the circuit open, naming the timeouts", tr)
 	}
 }
+
+// TestGateCapsWaitersOnSharedWorkers checks that among shared workers no more
+// jobs wait for a hook than it has slots (the rest are deferred at once), and
+// that in the Lambda handler, where each job has its own goroutine, they may.
+func TestGateCapsWaitersOnSharedWorkers(t *testing.T) {
+	g := testGate(IsolationConfig{MaxWait: time.Minute})
+	h := webhook.Hook{ID: "new"}
+	admitN(g, &h, 2, t0)
+	for i := range 2 {
+		if a := g.admit(&h, time.Second, t0, false); a.ok || a.free == nil {
+			t.Fatalf("waiter %d: %+v; want told to wait", i+1, a)
+		}
+	}
+	if a := g.admit(&h, time.Second, t0, false); a.ok || a.free != nil {
+		t.Errorf("third waiter on shared workers: %+v; want deferred at once", a)
+	}
+	if a := g.admit(&h, time.Second, t0, true); a.ok || a.free == nil {
+		t.Errorf("a job with a goroutine of its own: %+v; want told to wait", a)
+	}
+}
