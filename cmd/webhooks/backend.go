@@ -40,7 +40,7 @@ func (f *backendFlags) register(cmd *cobra.Command) {
 // onAWS reports whether any AWS flag was given.
 func (f *backendFlags) onAWS() bool {
 	a := f.aws
-	return a.Stack != "" || a.HooksTable != "" || a.DeliveriesTable != "" || a.QueueURL != "" || a.DLQURL != ""
+	return a.Stack != "" || a.HooksTable != "" || a.DeliveriesTable != "" || a.QueueURL != "" || a.DLQURL != "" || a.SourcesTable != ""
 }
 
 // open is the CLI's half of the backend factory: the embedded file unless an

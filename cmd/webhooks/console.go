@@ -30,10 +30,12 @@ func newConsoleCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "console",
-		Short: "Serve the web console for hooks, deliveries and the dead-letter queue (locally or on AWS)",
+		Short: "Serve the web console for hooks, deliveries, the dead-letter queue and relay sources (locally or on AWS)",
 		Long: `console serves the web console on 127.0.0.1:3001 against the local database of
 webhooks dev (--db) or a deployed stack (--stack NAME, or the table and queue flags), with
-your AWS credentials. webhooks dev serves the same console at its own address.
+your AWS credentials. webhooks dev serves the same console at its own address. The
+Sources pages appear when the backend has a sources table (the local file always, a
+stack when it has one, or --sources-table).
 
 It listens on loopback only: the console reveals signing keys on request. Another address
 needs --listen-any and an access token (--access-token or WEBHOOKS_DEV_TOKEN), which the
@@ -46,13 +48,17 @@ console asks for once and keeps in a cookie.`,
 			if err := devserver.CheckExposure(addr, listenAny, token); err != nil {
 				return err
 			}
-			api, err := env.api(cmd, backend.NeedHooks|backend.NeedLog|backend.NeedDead)
+			api, err := env.api(cmd, backend.NeedHooks|backend.NeedLog|backend.NeedDead|backend.WantSources)
 			if err != nil {
 				return err
 			}
 			defer api.b.Close()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			con := console.New(console.Config{Backend: api.b, Service: api.svc, AccessToken: token, Logger: logger})
+			relay := "" // on AWS: the stack's RelayUrl, which the backend carries
+			if !env.backend.onAWS() {
+				relay = "http://" + devserver.DefaultAddr + "/logto" // where webhooks dev serves it by default
+			}
+			con := console.New(console.Config{Backend: api.b, Service: api.svc, AccessToken: token, Logger: logger, RelayURL: relay})
 			mux := http.NewServeMux()
 			mux.Handle(con.Prefix()+"/", con)
 			mux.Handle("GET /{$}", http.RedirectHandler(con.Prefix()+"/", http.StatusFound))
@@ -66,6 +72,7 @@ console asks for once and keeps in a cookie.`,
 	}
 	env.backend.register(cmd)
 	fs := cmd.Flags()
+	fs.StringVar(&env.backend.aws.SourcesTable, "sources-table", "", "AWS: the relay's sources DynamoDB table (overrides the stack's)")
 	fs.StringVar(&env.allowPrivate, "allow-private", "", "allow these non-public destinations (CIDR,...) when editing or testing hooks")
 	fs.StringVar(&addr, "addr", defaultConsoleAddr, "listen address; a non-loopback one needs --listen-any and --access-token")
 	fs.BoolVar(&listenAny, "listen-any", false, "allow a non-loopback --addr")

@@ -33,6 +33,7 @@ func (env *hooksEnv) api(cmd *cobra.Command, n backend.Need) (*hookAPI, error) {
 	policy := delivery.Policy{AllowPrivate: allow}
 	svc := management.NewService(management.Config{
 		Hooks:    b.Hooks,
+		Sources:  b.Sources,
 		Log:      b.Log,
 		Now:      cliNow,
 		CheckURL: management.CheckDestination(policy, "pass --allow-private (here and to webhooks dev), e.g."),

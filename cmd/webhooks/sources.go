@@ -19,9 +19,6 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
-// outRelayURL is the stack output holding the relay's base URL.
-const outRelayURL = "RelayUrl"
-
 // sourcesEnv is what every sources subcommand shares: where sources live and
 // the base URL Logto reaches the relay at.
 type sourcesEnv struct {
@@ -82,7 +79,7 @@ func (e *sourcesEnv) open(cmd *cobra.Command) (*management.Service, string, func
 	if err != nil {
 		return nil, "", nil, err
 	}
-	base := a.Outputs[outRelayURL]
+	base := b.RelayURL
 	if e.baseURL != "" {
 		base = strings.TrimSuffix(e.baseURL, "/") + "/logto"
 	}

@@ -41,6 +41,7 @@ const (
 	OutQueueURL        = "DeliveryQueueUrl"
 	OutDLQURL          = "DeadLetterQueueUrl"
 	OutSourcesTable    = "SourcesTableName"
+	OutRelayURL        = "RelayUrl"
 )
 
 // OpenAWS returns the stores n names on DynamoDB and SQS, named by a's
@@ -77,6 +78,7 @@ func OpenAWS(cfg aws.Config, a AWS, n Need) (*Backend, error) {
 				return nil, err
 			}
 			b.Sources = dynamo.NewSourceStore(db, table)
+			b.RelayURL = out[OutRelayURL]
 		}
 		if n&NeedHooks != 0 {
 			table, err := setting("hooks-table", a.HooksTable, OutHooksTable)

@@ -34,6 +34,10 @@ type Backend struct {
 	// Sources are the Logto tenants that relay to us (nil on AWS when the
 	// stack has no sources table).
 	Sources webhook.SourceStore
+	// RelayURL is the base URL Logto reaches the relay at, up to "/logto"
+	// (a stack's RelayUrl output), when the opener knows it; sources show it
+	// followed by "/" and their id.
+	RelayURL string
 	// Where names the backend in messages for people: the file, the stack, or
 	// "AWS".
 	Where string

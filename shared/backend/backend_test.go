@@ -46,3 +46,20 @@ func TestOpenAWSNeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAWSSources checks that WantSources opens the sources table only
+// when the stack has one, and carries the stack's RelayUrl with it, so the
+// console can show the URL to paste into Logto.
+func TestOpenAWSSources(t *testing.T) {
+	cfg := aws.Config{Region: "us-east-1"}
+	b, err := backend.OpenAWS(cfg, backend.AWS{Stack: "old", Outputs: map[string]string{backend.OutHooksTable: "h"}},
+		backend.NeedHooks|backend.WantSources)
+	if err != nil || b.Sources != nil || b.RelayURL != "" {
+		t.Errorf("a stack without a sources table: %+v, %v", b, err)
+	}
+	b, err = backend.OpenAWS(cfg, backend.AWS{Stack: "prod", Outputs: map[string]string{backend.OutHooksTable: "h",
+		backend.OutSourcesTable: "s", backend.OutRelayURL: "https://api.example.com/logto"}}, backend.NeedHooks|backend.WantSources)
+	if err != nil || b.Sources == nil || b.RelayURL != "https://api.example.com/logto" {
+		t.Errorf("a stack with sources: %+v, %v", b, err)
+	}
+}

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/logto-webhooks/webhooks/shared/delivery"
 	"github.com/logto-webhooks/webhooks/shared/devserver"
 	"github.com/logto-webhooks/webhooks/shared/devserver/devservertest"
+	"github.com/logto-webhooks/webhooks/shared/signature"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -181,6 +183,24 @@ func TestBrowser(t *testing.T) {
 	}
 	afterRotation := postRecord(t, srv.URL, hookID, "browser-3")
 	run("see a verified delivery after the rotation", chromedp.WaitVisible(row(afterRotation, "ok")))
+
+	// The relay: create a source, paste Logto's key, and a body Logto signed
+	// with that key, sent to the URL the page shows, reaches the demo hook.
+	const logtoKey = "LogtoKeyFromTheConsole0123456789"
+	run("create a source", chromedp.Navigate(srv.ConsoleURL+"sources"), chromedp.WaitVisible(`#source-create-form`),
+		chromedp.SetValue(`#source-create-form input[name=name]`, "browser tenant"), chromedp.Click(`#create-source`),
+		chromedp.WaitVisible(`#relay-url`))
+	relayURL := text(`#relay-url`)
+	run("paste Logto's key", chromedp.SetValue(`#source-key-form input[name=key]`, logtoKey), chromedp.Click(`#set-key`),
+		chromedp.WaitVisible(`#key button`))
+	shot("source")
+	relayed := relayLogto(t, relayURL, logtoKey, hookID)
+	run("see the relayed body delivered", chromedp.Navigate(hookPage), chromedp.WaitVisible(row(relayed, "ok")))
+	run("open the sources page", chromedp.Navigate(srv.ConsoleURL+"sources"), chromedp.WaitVisible(`table.sources`))
+	if list := text(`table.sources`); !strings.Contains(list, "browser tenant") || !strings.Contains(list, "set") {
+		t.Errorf("sources page: %q", list)
+	}
+	shot("sources")
 	mu.Lock()
 	if len(badSignatures) > 0 {
 		t.Errorf("the demo receiver rejected signatures: %v", badSignatures)
@@ -201,6 +221,33 @@ func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Act
 		t.Fatalf("%s: %v", what, err)
 	}
 	return v
+}
+
+// relayLogto posts a User.Created body as Logto sends it, signed with key,
+// to relayURL and returns the delivery id of its event to hookID.
+func relayLogto(t *testing.T, relayURL, key, hookID string) string {
+	t.Helper()
+	body := []byte(`{"event":"User.Created","createdAt":"` + time.Now().UTC().Format("2006-01-02T15:04:05.000Z") +
+		`","userAgent":"browser test","ip":"203.0.113.7","data":{"id":"u-relayed","username":"relayed"},"hookId":"logto-side-hook"}`)
+	req, err := http.NewRequest(http.MethodPost, relayURL, bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("relay URL %q: %v", relayURL, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(signature.HeaderLogto, signature.Logto(key, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Deliveries int
+		Events     []struct{ ID string } `json:"events"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusAccepted || len(out.Events) != 1 || out.Deliveries != 1 {
+		t.Fatalf("POST %s: %d %v %+v", relayURL, resp.StatusCode, err, out)
+	}
+	return webhook.DeliveryID(out.Events[0].ID, hookID)
 }
 
 // postRecord ingests one user-created record and returns the delivery id of

@@ -1,9 +1,10 @@
 // Package console is the web console: hooks with their 24 h health, one hook's
 // settings and actions, its deliveries (live) and attempts, a 24 h chart, and
-// the dead-letter queue with redrive. It is one http.Handler over a
-// backend.Backend and a management.Service, so `webhooks console` (the local
-// file or an AWS stack) and `webhooks dev` serve the same pages, and every hook
-// action goes through the rules the management API applies.
+// the dead-letter queue with redrive, and the Logto relay's sources. It is one
+// http.Handler over a backend.Backend and a management.Service, so `webhooks
+// console` (the local file or an AWS stack) and `webhooks dev` serve the same
+// pages, and every hook and source action goes through the rules the
+// management API applies.
 //
 // Pages are html/template with their assets embedded; the only script is
 // htmx, vendored under assets/. Every state-changing request is a POST checked
@@ -38,7 +39,8 @@ var templateFS embed.FS
 var assetFS embed.FS
 
 // Config is what the console needs. Backend (its Log and Dead) and Service
-// are required.
+// are required. With Backend.Sources the console serves the relay's Sources
+// pages, through Service, which must then have the same sources store.
 type Config struct {
 	// Backend supplies the delivery log and the dead-letter queue. Hooks are
 	// read and changed through Service only.
@@ -55,8 +57,18 @@ type Config struct {
 	UserAgent string
 	// Refresh is how often live parts of pages poll (default 2 s).
 	Refresh time.Duration
-	// Sections are extra pages listed in the navigation (the Logto relay's
-	// sources, for one), each served under Prefix + "/" + Path + "/".
+	// RelayURL is the base of the relay URLs the Sources pages show, up to
+	// "/logto", where the relay is not served beside the console (`webhooks
+	// console` on the local file: webhooks dev's address). Empty: the
+	// backend's (a stack's RelayUrl output), else the page says where to
+	// find it.
+	RelayURL string
+	// SameOriginRelay says the relay is served beside the console (webhooks
+	// dev): a source's relay URL is then the address the browser reached the
+	// console at, a tunnel's included, + /logto/{id}. It wins over RelayURL.
+	SameOriginRelay bool
+	// Sections are extra pages listed in the navigation, each served under
+	// Prefix + "/" + Path + "/".
 	Sections []Section
 	// Now is the clock (nil: time.Now); tests pin it.
 	Now func() time.Time
@@ -66,8 +78,7 @@ type Config struct {
 }
 
 // Section is a page another package adds to the console. Handler gets the
-// request with the section's prefix kept; Render (Console.Render) gives it the
-// console's layout.
+// request with the section's prefix kept and serves the whole page.
 type Section struct {
 	Name    string
 	Path    string
@@ -132,6 +143,17 @@ func (c *Console) routes() {
 	c.mux.HandleFunc("GET "+p+"/dlq", c.dlqPage)
 	c.mux.HandleFunc("POST "+p+"/dlq/redrive", c.startRedrive)
 	c.mux.HandleFunc("GET "+p+"/dlq/redrive/{job}", c.redriveProgress)
+	if c.hasSources() {
+		c.mux.HandleFunc("GET "+p+"/sources", c.sourcesPage)
+		c.mux.HandleFunc("POST "+p+"/sources", c.submitSource("source-create-form", c.createSource))
+		c.mux.HandleFunc("GET "+p+"/sources/{id}", c.sourcePage)
+		c.mux.HandleFunc("POST "+p+"/sources/{id}/key", c.revealSourceKey)
+		c.mux.HandleFunc("POST "+p+"/sources/{id}/enabled", c.setSourceEnabled)
+		c.mux.HandleFunc("POST "+p+"/sources/{id}/name", c.submitSource("source-name-form", c.renameSource))
+		c.mux.HandleFunc("POST "+p+"/sources/{id}/signing-key", c.submitSource("source-key-form", c.setSourceKey))
+		c.mux.HandleFunc("POST "+p+"/sources/{id}/rotate", c.submitSource("source-rotate-form", c.rotateSource))
+		c.mux.HandleFunc("POST "+p+"/sources/{id}/delete", c.deleteSource)
+	}
 	for _, s := range c.cfg.Sections {
 		c.mux.Handle(p+"/"+strings.Trim(s.Path, "/")+"/", s.Handler)
 	}

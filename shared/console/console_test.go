@@ -31,19 +31,21 @@ const testKey = "SecretSigningKey0123456789abcdef"
 // fixture is a console over memory stores holding two hooks, a few attempts
 // and one dead-lettered job.
 type fixture struct {
-	con   *console.Console
-	hooks *webhooktest.MemoryHookStore
-	log   *webhooktest.MemoryDeliveryLog
-	queue *webhooktest.MemoryQueue
+	con     *console.Console
+	hooks   *webhooktest.MemoryHookStore
+	sources *webhooktest.MemorySourceStore
+	log     *webhooktest.MemoryDeliveryLog
+	queue   *webhooktest.MemoryQueue
 }
 
 func newFixture(t *testing.T, token string) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	f := &fixture{
-		hooks: webhooktest.NewMemoryHookStore(),
-		log:   webhooktest.NewMemoryDeliveryLog(),
-		queue: webhooktest.NewMemoryQueue(1, time.Minute),
+		hooks:   webhooktest.NewMemoryHookStore(),
+		sources: webhooktest.NewMemorySourceStore(),
+		log:     webhooktest.NewMemoryDeliveryLog(),
+		queue:   webhooktest.NewMemoryQueue(1, time.Minute),
 	}
 	retries := 3
 	for _, h := range []webhook.Hook{
@@ -73,12 +75,14 @@ func newFixture(t *testing.T, token string) *fixture {
 			t.Fatalf("record %d: %v", i, err)
 		}
 	}
+	putSources(t, f.sources)
 	dead := webhook.Job{Version: webhook.JobVersion, DeliveryID: "msg_dead1", EventID: "evt_d", Event: webhook.Event("Organization.Created"),
 		HookID: "billhook", Payload: json.RawMessage(`{"event":"Organization.Created"}`)}
 	deadLetter(t, f.queue, dead)
-	svc := management.NewService(management.Config{Hooks: f.hooks, Log: f.log, Now: func() time.Time { return now }})
+	svc := management.NewService(management.Config{Hooks: f.hooks, Sources: f.sources, Log: f.log, Now: func() time.Time { return now }})
 	f.con = console.New(console.Config{
-		Backend: backend.New(backend.Backend{Hooks: f.hooks, Log: f.log, Queue: f.queue, Dead: f.queue, Where: "memory"}, nil),
+		Backend: backend.New(backend.Backend{Hooks: f.hooks, Log: f.log, Queue: f.queue, Dead: f.queue, Sources: f.sources,
+			RelayURL: "https://relay.example.com/logto", Where: "memory"}, nil),
 		Service: svc, AccessToken: token, Now: func() time.Time { return now },
 	})
 	return f

@@ -167,13 +167,7 @@ func (c *Console) setEnabled(w http.ResponseWriter, r *http.Request) {
 // reload sends the browser back to the hook page after a change, so every
 // part of it shows the stored state.
 func (c *Console) reload(w http.ResponseWriter, r *http.Request) {
-	to := c.cfg.Prefix + "/hooks/" + r.PathValue("id")
-	if r.Header.Get("HX-Request") != "" {
-		w.Header().Set("HX-Redirect", to)
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	c.redirect(w, r, "/hooks/"+r.PathValue("id"))
 }
 
 func (c *Console) rotateKey(w http.ResponseWriter, r *http.Request) {

@@ -21,7 +21,7 @@ type templates struct {
 }
 
 // pageNames are the files under templates/ that are whole pages.
-var pageNames = []string{"hooks", "hook", "attempt", "dlq", "login"}
+var pageNames = []string{"hooks", "hook", "attempt", "dlq", "login", "sources", "source"}
 
 func parseTemplates(c *Console) *templates {
 	funcs := template.FuncMap{
@@ -32,9 +32,10 @@ func parseTemplates(c *Console) *templates {
 		"refresh": func() string {
 			return fmt.Sprintf("every %dms", c.cfg.Refresh.Milliseconds())
 		},
-		"sections": func() []Section { return c.cfg.Sections },
-		"pct":      pct,
-		"list":     func(s ...string) []string { return s },
+		"sections":   func() []Section { return c.cfg.Sections },
+		"hasSources": c.hasSources,
+		"pct":        pct,
+		"list":       func(s ...string) []string { return s },
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -86,6 +87,18 @@ func writeHTML(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// redirect sends the browser to path under the console after a change: htmx
+// follows HX-Redirect, a plain form the 303.
+func (c *Console) redirect(w http.ResponseWriter, r *http.Request, path string) {
+	to := c.cfg.Prefix + path
+	if r.Header.Get("HX-Request") != "" {
+		w.Header().Set("HX-Redirect", to)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // internal logs err and shows the user only that something failed.

@@ -223,8 +223,10 @@ func Open(cfg Config) (_ *Server, err error) {
 	})
 	// The console shares the API's Service (and so its watched store): a
 	// change made in the console applies to the very next event too.
+	// The relay is served here too, so the Sources pages show the address
+	// the browser used, a tunnel's included.
 	con := console.New(console.Config{
-		Backend: b, Service: mgmtSvc, AccessToken: cfg.AccessToken, Now: cfg.Now, Logger: log,
+		Backend: b, Service: mgmtSvc, AccessToken: cfg.AccessToken, Now: cfg.Now, Logger: log, SameOriginRelay: true,
 	})
 	s.ConsoleURL = s.URL + con.Prefix() + "/"
 	s.http = &http.Server{
