@@ -19,6 +19,7 @@ require (
 	golang.org/x/net v0.62.0
 	golang.org/x/sync v0.25.0
 	gopkg.in/yaml.v3 v3.0.1
+	maragu.dev/goqite v0.4.0
 	modernc.org/sqlite v1.62.0
 )
 

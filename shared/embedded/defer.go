@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"maragu.dev/goqite"
+
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -23,7 +25,7 @@ func (d *DB) Defer(ctx context.Context, m webhook.Message, delay time.Duration) 
 		return fmt.Errorf("defer job %s: %w", m.Job.DeliveryID, err)
 	}
 	err = d.held(ctx, m.Receipt, func(tx *sql.Tx) error {
-		return d.insertJob(ctx, tx, queueName, body, delay)
+		return d.queue.SendTx(ctx, tx, goqite.Message{Body: body, Delay: max(delay, 0)})
 	})
 	if err != nil {
 		return fmt.Errorf("defer job %s: %w", m.Job.DeliveryID, err)

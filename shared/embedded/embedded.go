@@ -1,9 +1,10 @@
 // Package embedded is the default backend of `webhooks dev` and of local use: hooks,
 // the delivery queue with its dead-letter queue, and the delivery log, all in one
 // SQLite file opened through the pure-Go modernc.org/sqlite driver (no cgo). The
-// queue keeps maragu.dev/goqite's table, with statements of its own (table.go),
-// and adds what SQS gives the AWS backend: receive counts, a redrive to the
-// dead-letter queue, and long polling (docs/architecture.md §7).
+// queue is maragu.dev/goqite, driven through its transaction-taking methods so
+// its writes share the committer's transactions (commit.go); this package adds
+// what SQS gives the AWS backend: receive counts, a redrive to the dead-letter
+// queue, and long polling (docs/architecture.md §7).
 package embedded
 
 import (
@@ -18,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"maragu.dev/goqite"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -76,6 +78,10 @@ type DB struct {
 	poll        time.Duration
 	now         func() time.Time
 
+	// queue and dead are goqite's queues on the same table; every call goes
+	// through their *Tx methods, inside the committer's transactions.
+	queue, dead *goqite.Queue
+
 	// c is the single writer (commit.go): goroutines queue their writes for
 	// it instead of waiting in SQLite's sleeping busy handler, and the writes
 	// waiting together share one transaction.
@@ -130,6 +136,12 @@ func Open(path string, opts Options) (*DB, error) {
 		d.now = time.Now
 	}
 	d.visibility = cmp.Or(opts.Visibility, DefaultVisibility)
+	// goqite would stop handing out a job after MaxReceive receives and leave
+	// it in the table for ever; Receive dead-letters a job that used its
+	// attempts itself (counting the attempts it carries, which goqite cannot
+	// see), so goqite's own limit must never be reached.
+	d.queue = goqite.New(goqite.NewOpts{DB: sqlDB, Name: queueName, Timeout: d.visibility, MaxReceive: 1 << 30})
+	d.dead = goqite.New(goqite.NewOpts{DB: sqlDB, Name: deadName, Timeout: d.visibility, MaxReceive: 1 << 30})
 	d.startCommitter()
 
 	ctx := context.Background()
@@ -160,7 +172,9 @@ func (d *DB) Close() error {
 	return nil
 }
 
-// schema is goqite v0.4.0's schema_sqlite.sql made idempotent, then our tables.
+// schema is goqite v0.4.0's schema_sqlite.sql made idempotent ("if not
+// exists": the package does not export the file, so it is copied here and
+// TestSchemaIsGoqites compares the two), then our tables.
 // The hook is stored as its JSON document, so new Hook fields need no migration.
 const schema = `
 create table if not exists goqite (

@@ -3,10 +3,13 @@ package embedded
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"maragu.dev/goqite"
 
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -49,7 +52,7 @@ func (d *DB) Send(ctx context.Context, jobs []webhook.Job) error {
 		}
 		err := d.writeWaking(ctx, func(tx *sql.Tx) error {
 			for _, b := range bodies {
-				if err := d.insertJob(ctx, tx, queueName, b, 0); err != nil {
+				if err := d.queue.SendTx(ctx, tx, goqite.Message{Body: b}); err != nil {
 					return err
 				}
 			}
@@ -63,7 +66,7 @@ func (d *DB) Send(ctx context.Context, jobs []webhook.Job) error {
 }
 
 // Receive returns up to limit visible jobs, hiding each for the visibility
-// timeout, all taken in one statement. When none is visible it waits until one
+// timeout, all taken in one transaction. When none is visible it waits until one
 // is or wait has passed (then it returns none and no error), as SQS long
 // polling does: a Send or Redrive through this DB wakes it as soon as it
 // commits; jobs becoming visible otherwise (a delay ending, a visibility
@@ -103,27 +106,31 @@ func (d *DB) receive(ctx context.Context, limit int) ([]webhook.Message, error) 
 	var msgs []webhook.Message
 	err := d.write(ctx, func(tx *sql.Tx) error {
 		msgs = msgs[:0]
-		raw, err := d.takeJobs(ctx, tx, queueName, limit, d.visibility)
-		if err != nil {
-			return err
-		}
-		for _, r := range raw {
-			j, err := webhook.DecodeJob(r.body)
+		for len(msgs) < limit {
+			m, err := d.queue.ReceiveTx(ctx, tx)
+			if err != nil || m == nil {
+				return err
+			}
+			received, err := d.received(ctx, tx, queueName, m.ID)
 			if err != nil {
-				if err := d.moveDead(ctx, tx, r.id, r.body); err != nil {
+				return fmt.Errorf("read receive count: %w", err)
+			}
+			j, err := webhook.DecodeJob(m.Body)
+			if err != nil {
+				if err := d.moveDead(ctx, tx, m.ID, m.Body); err != nil {
 					return err
 				}
 				continue
 			}
-			attempt := j.Attempt + r.received
+			attempt := j.Attempt + received
 			j.Attempt = attempt - 1
 			if attempt > d.maxAttempts {
-				if err := d.moveDeadJob(ctx, tx, r.id, j); err != nil {
+				if err := d.moveDeadJob(ctx, tx, m.ID, j); err != nil {
 					return err
 				}
 				continue
 			}
-			msgs = append(msgs, webhook.Message{Job: j, Receipt: receipt(r.id, r.received), Attempt: attempt})
+			msgs = append(msgs, webhook.Message{Job: j, Receipt: receipt(m.ID, received), Attempt: attempt})
 		}
 		return nil
 	})
@@ -131,6 +138,28 @@ func (d *DB) receive(ctx context.Context, limit int) ([]webhook.Message, error) 
 		return nil, fmt.Errorf("receive jobs: %w", err)
 	}
 	return msgs, nil
+}
+
+// received reads a message's receive count, which goqite keeps in its table
+// but does not return: raw SQL, a prepared point lookup by primary key. An
+// error wrapping sql.ErrNoRows says the message is gone.
+func (d *DB) received(ctx context.Context, tx *sql.Tx, queue string, id goqite.ID) (int, error) {
+	rows, err := d.query(ctx, tx, `select received from goqite where queue = ? and id = ?`, queue, id)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		return 0, sql.ErrNoRows
+	}
+	var n int
+	if err := rows.Scan(&n); err != nil {
+		return 0, err
+	}
+	return n, rows.Close()
 }
 
 // Ack deletes the job. It does so even when the receipt is stale (the job was
@@ -141,7 +170,7 @@ func (d *DB) Ack(ctx context.Context, m webhook.Message) error {
 		return fmt.Errorf("ack job %s: %w", m.Job.DeliveryID, err)
 	}
 	err = d.write(ctx, func(tx *sql.Tx) error {
-		return d.deleteJob(ctx, tx, queueName, id)
+		return d.queue.DeleteTx(ctx, tx, id)
 	})
 	if err != nil {
 		return fmt.Errorf("ack job %s: %w", m.Job.DeliveryID, err)
@@ -163,9 +192,9 @@ func (d *DB) Retry(ctx context.Context, m webhook.Message, delay time.Duration) 
 	if err == nil {
 		err = d.held(ctx, m.Receipt, func(tx *sql.Tx) error {
 			if dead {
-				return d.insertJob(ctx, tx, deadName, body, 0)
+				return d.dead.SendTx(ctx, tx, goqite.Message{Body: body})
 			}
-			return d.insertJob(ctx, tx, queueName, body, delay)
+			return d.queue.SendTx(ctx, tx, goqite.Message{Body: body, Delay: max(delay, 0)})
 		})
 	}
 	if err != nil {
@@ -184,7 +213,7 @@ func (d *DB) DeadLetter(ctx context.Context, m webhook.Message) error {
 	body, err := webhook.EncodeJob(j)
 	if err == nil {
 		err = d.held(ctx, m.Receipt, func(tx *sql.Tx) error {
-			return d.insertJob(ctx, tx, deadName, body, 0)
+			return d.dead.SendTx(ctx, tx, goqite.Message{Body: body})
 		})
 	}
 	if err != nil {
@@ -195,14 +224,24 @@ func (d *DB) DeadLetter(ctx context.Context, m webhook.Message) error {
 
 // held deletes the job of receipt and runs fn in the same transaction if
 // receipt is the latest receive of a job still in the queue, and returns an
-// error wrapping webhook.ErrNotFound (having written nothing) if not.
+// error wrapping webhook.ErrNotFound (having written nothing) if not. goqite
+// has no conditional delete, so the check is a read of the receive count
+// before goqite's DeleteTx; the immediate transaction holds the write lock, so
+// nothing can receive the job in between.
 func (d *DB) held(ctx context.Context, receipt string, fn func(tx *sql.Tx) error) error {
 	id, received, err := parseReceipt(receipt)
 	if err != nil {
 		return err
 	}
 	return d.write(ctx, func(tx *sql.Tx) error {
-		if err := d.deleteHeld(ctx, tx, id, received, receipt); err != nil {
+		now, err := d.received(ctx, tx, queueName, id)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && now != received) {
+			return fmt.Errorf("receipt %q is stale: %w", receipt, webhook.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if err := d.queue.DeleteTx(ctx, tx, id); err != nil {
 			return err
 		}
 		return fn(tx)
@@ -241,7 +280,10 @@ func (d *DB) Redrive(ctx context.Context, f webhook.DeadFilter, progress func(mo
 		err := d.writeWaking(ctx, func(tx *sql.Tx) error {
 			n = 0
 			for _, dj := range batch {
-				res, err := tx.ExecContext(ctx, `delete from goqite where queue = ? and id = ?`, deadName, dj.id)
+				// Raw SQL: goqite's DeleteTx does not say whether it
+				// deleted anything, and a job another redrive took
+				// must not be sent twice.
+				res, err := d.exec(ctx, tx, `delete from goqite where queue = ? and id = ?`, deadName, dj.id)
 				if err != nil {
 					return err
 				}
@@ -256,7 +298,7 @@ func (d *DB) Redrive(ctx context.Context, f webhook.DeadFilter, progress func(mo
 				if err != nil {
 					return err
 				}
-				if err := d.insertJob(ctx, tx, queueName, body, 0); err != nil {
+				if err := d.queue.SendTx(ctx, tx, goqite.Message{Body: body}); err != nil {
 					return err
 				}
 				n++
@@ -277,10 +319,12 @@ func (d *DB) Redrive(ctx context.Context, f webhook.DeadFilter, progress func(mo
 }
 
 type deadJob struct {
-	id  string
+	id  goqite.ID
 	job webhook.Job
 }
 
+// deadJobs lists the dead-letter queue's jobs matching f: raw SQL, as goqite
+// can only receive messages, not list them.
 func (d *DB) deadJobs(ctx context.Context, f webhook.DeadFilter, limit int) ([]deadJob, error) {
 	rows, err := d.db.QueryContext(ctx, `select id, body from goqite where queue = ? order by created, rowid`, deadName)
 	if err != nil {
@@ -305,7 +349,7 @@ func (d *DB) deadJobs(ctx context.Context, f webhook.DeadFilter, limit int) ([]d
 
 // moveDeadJob moves the job with id to the dead-letter queue, storing j (whose
 // Attempt says how many attempts were made).
-func (d *DB) moveDeadJob(ctx context.Context, tx *sql.Tx, id string, j webhook.Job) error {
+func (d *DB) moveDeadJob(ctx context.Context, tx *sql.Tx, id goqite.ID, j webhook.Job) error {
 	body, err := webhook.EncodeJob(j)
 	if err != nil {
 		return err
@@ -313,11 +357,11 @@ func (d *DB) moveDeadJob(ctx context.Context, tx *sql.Tx, id string, j webhook.J
 	return d.moveDead(ctx, tx, id, body)
 }
 
-func (d *DB) moveDead(ctx context.Context, tx *sql.Tx, id string, body []byte) error {
-	if err := d.deleteJob(ctx, tx, queueName, id); err != nil {
+func (d *DB) moveDead(ctx context.Context, tx *sql.Tx, id goqite.ID, body []byte) error {
+	if err := d.queue.DeleteTx(ctx, tx, id); err != nil {
 		return fmt.Errorf("dead-letter: %w", err)
 	}
-	if err := d.insertJob(ctx, tx, deadName, body, 0); err != nil {
+	if err := d.dead.SendTx(ctx, tx, goqite.Message{Body: body}); err != nil {
 		return fmt.Errorf("dead-letter: %w", err)
 	}
 	return nil
@@ -325,15 +369,15 @@ func (d *DB) moveDead(ctx context.Context, tx *sql.Tx, id string, body []byte) e
 
 // receipt names one receive of a message: its id and receive count, so a
 // receipt from an earlier receive can be told apart (see Retry).
-func receipt(id string, received int) string {
-	return id + "/" + strconv.Itoa(received)
+func receipt(id goqite.ID, received int) string {
+	return string(id) + "/" + strconv.Itoa(received)
 }
 
-func parseReceipt(r string) (string, int, error) {
+func parseReceipt(r string) (goqite.ID, int, error) {
 	id, n, ok := strings.Cut(r, "/")
 	received, err := strconv.Atoi(n)
 	if !ok || id == "" || err != nil {
 		return "", 0, fmt.Errorf("invalid receipt %q", r)
 	}
-	return id, received, nil
+	return goqite.ID(id), received, nil
 }
