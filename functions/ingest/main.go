@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/logto-webhooks/webhooks/shared/awsconfig"
+	"github.com/logto-webhooks/webhooks/shared/awsenv"
 	"github.com/logto-webhooks/webhooks/shared/backend"
 	"github.com/logto-webhooks/webhooks/shared/config"
 	"github.com/logto-webhooks/webhooks/shared/ingest"
@@ -21,7 +21,7 @@ func main() {
 	log := env.Logger()
 	set := config.LoadIngest(env)
 	ctx := context.Background()
-	cfg, err := awsconfig.Load(ctx)
+	cfg, err := awsenv.Load(ctx)
 	var b *backend.Backend
 	if err == nil && env.Err() == nil {
 		b, err = backend.OpenAWS(cfg, backend.AWS{HooksTable: set.HooksTable, QueueURL: set.QueueURL, SourcesTable: set.SourcesTable},

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -90,15 +89,12 @@ func (s *HookStore) PutHook(ctx context.Context, h webhook.Hook) error {
 	}
 	read := h.Version
 	h.Version++
-	item, err := attributevalue.MarshalMap(h)
-	if err != nil {
-		return fmt.Errorf("put hook %s: encode: %w", h.ID, err)
-	}
+	item := encodeHook(h)
 	cond, names := "#v = :v", map[string]string{"#v": "version"}
 	if read == 0 {
 		cond, names["#id"] = "attribute_not_exists(#id) OR attribute_not_exists(#v) OR #v = :v", "id"
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           &s.table,
 		Item:                                item,
 		ConditionExpression:                 &cond,
@@ -203,18 +199,6 @@ func (s *HookStore) SetFailingSince(ctx context.Context, id string, since int64)
 
 func hookKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: id}}
-}
-
-func decodeHook(item map[string]types.AttributeValue) (webhook.Hook, error) {
-	var h webhook.Hook
-	if err := attributevalue.UnmarshalMap(item, &h); err != nil {
-		id := "?"
-		if v, ok := item["id"].(*types.AttributeValueMemberS); ok {
-			id = v.Value
-		}
-		return webhook.Hook{}, fmt.Errorf("decode hook item %q: %w", id, err)
-	}
-	return h, nil
 }
 
 // notFound turns the failed attribute_exists condition into webhook.ErrNotFound.

@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -81,15 +80,12 @@ func (s *SourceStore) PutSource(ctx context.Context, src webhook.Source) error {
 	}
 	read := src.Version
 	src.Version++
-	item, err := attributevalue.MarshalMap(src)
-	if err != nil {
-		return fmt.Errorf("put source %s: encode: %w", src.ID, err)
-	}
+	item := encodeSource(src)
 	cond, names := "#v = :v", map[string]string{"#v": "version"}
 	if read == 0 {
 		cond, names["#id"] = "attribute_not_exists(#id) OR attribute_not_exists(#v) OR #v = :v", "id"
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           &s.table,
 		Item:                                item,
 		ConditionExpression:                 &cond,
@@ -121,16 +117,4 @@ func (s *SourceStore) DeleteSource(ctx context.Context, id string) error {
 		return fmt.Errorf("delete source %s: %w", id, notFound(err))
 	}
 	return nil
-}
-
-func decodeSource(item map[string]types.AttributeValue) (webhook.Source, error) {
-	var src webhook.Source
-	if err := attributevalue.UnmarshalMap(item, &src); err != nil {
-		id := "?"
-		if v, ok := item["id"].(*types.AttributeValueMemberS); ok {
-			id = v.Value
-		}
-		return webhook.Source{}, fmt.Errorf("decode source item %q: %w", id, err)
-	}
-	return src, nil
 }
