@@ -155,6 +155,9 @@ type burst struct {
 	ingestSQS, ingestDB map[string]int64
 	deliverySQS         map[string]int64
 	deliveryDB          map[string]int64
+	// logItems and logWRU are the delivery-log items in the table after the
+	// burst and the write units they billed (1 per started KiB each).
+	logItems, logWRU int64
 }
 
 func sum(m map[string]int64) int64 {
@@ -268,6 +271,17 @@ func runBurst(ctx context.Context, base aws.Config, n, per int, receiverURL stri
 	}
 	b := burst{events: n, delivered: delivered, logBytes: logs.n.Load(), ingestSQS: map[string]int64{}, ingestDB: map[string]int64{},
 		deliverySQS: map[string]int64{}, deliveryDB: map[string]int64{}}
+	scan := dynamodb.NewScanPaginator(dynamodb.NewFromConfig(base), &dynamodb.ScanInput{TableName: &logTable})
+	for scan.HasMorePages() {
+		page, err := scan.NextPage(ctx)
+		if err != nil {
+			return burst{}, fmt.Errorf("scan delivery log: %w", err)
+		}
+		for _, it := range page.Items {
+			b.logItems++
+			b.logWRU += int64(dynamo.ItemSize(it)+1023) / 1024
+		}
+	}
 	for _, side := range []struct {
 		calls    *awstest.CallCounter
 		sqs, ddb map[string]int64
@@ -337,7 +351,9 @@ func benchCalls(ctx context.Context, o options, r *results) error {
 		r.add(figure{Key: "calls/" + sc.key + "/dynamodb-reads-per-job", Value: float64(reads(b.deliveryDB)) / d, Unit: "reads",
 			Note: fmt.Sprintf("delivery side: %v", b.deliveryDB)})
 		r.add(figure{Key: "calls/" + sc.key + "/dynamodb-writes-per-job", Value: float64(b.deliveryDB["PutItem"]+b.deliveryDB["UpdateItem"]) / d, Unit: "writes",
-			Note: "delivery log, one item per attempt"})
+			Note: "delivery log, one item per hook per batch"})
+		r.add(figure{Key: "calls/" + sc.key + "/log-items-per-job", Value: float64(b.logItems) / d, Unit: "items",
+			Note: fmt.Sprintf("delivery-log items in the table after the burst; %d WRU for the bench's padded payloads", b.logWRU)})
 		r.add(figure{Key: "calls/" + sc.key + "/log-bytes-per-job", Value: float64(b.logBytes) / d, Unit: "B",
 			Note: "JSON logs at info and EMF lines of both functions, per delivery"})
 	}

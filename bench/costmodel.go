@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/logto-webhooks/webhooks/shared/dynamo"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
@@ -101,7 +102,10 @@ func costModel(r *results) ([]scenario, []costLine, []string) {
 		notes = append(notes, "delivery/handler-memlog not measured in this run; assumed 200 µs CPU per delivery")
 	}
 	gb := float64(lambdaMemoryMB) / 1024
-	wru := math.Ceil(float64(logItemBytes()) / 1024)
+	itemsPerJob := val("calls/batched/log-items-per-job", 0.1)
+	perItem := max(1, int(math.Round(1/max(itemsPerJob, 1e-9))))
+	itemBytes := logItemBytes(perItem)
+	wruPerJob := math.Ceil(float64(itemBytes)/1024) / float64(perItem)
 
 	var lines []costLine
 	add := func(what, how string, f func(s scenario) float64) {
@@ -135,8 +139,9 @@ func costModel(r *results) ([]scenario, []costLine, []string) {
 	add("DynamoDB reads", "measured reads per event + per job, 1 RRU each (small items)", func(s scenario) float64 {
 		return deliveriesPerModel * (s.ReadsPerEvent + s.ReadsPerJob) * prices.DynamoRRU
 	})
-	add("DynamoDB delivery log writes", fmt.Sprintf("measured writes per job x %.0f WRU (%d B item)", wru, logItemBytes()), func(s scenario) float64 {
-		return deliveriesPerModel * s.WritesPerJob * wru * prices.DynamoWRU
+	add("DynamoDB delivery log writes", fmt.Sprintf("measured %.3f items per job (one per hook per batch); an item of %d realistic 1 KiB deliveries is %d B, %.2f WRU per job",
+		itemsPerJob, perItem, itemBytes, wruPerJob), func(scenario) float64 {
+		return deliveriesPerModel * wruPerJob * prices.DynamoWRU
 	})
 	add("CloudWatch Logs", "measured bytes of JSON log (info) and EMF per delivery, both functions", func(s scenario) float64 {
 		return deliveriesPerModel * s.LogBytesPerJob / 1e9 * prices.LogsGB
@@ -150,13 +155,23 @@ func costModel(r *results) ([]scenario, []costLine, []string) {
 	return scs, lines, notes
 }
 
-// logItemBytes is the billed size of a delivery-log item for a 1 KiB delivery of
-// a realistic Logto payload, as the DynamoDB adapter stores it (bodies gzipped).
-func logItemBytes() int {
-	e := webhook.LogEntry{HookID: benchHookID, DeliveryID: "msg_0123456789abcdefghjkmnpqrs", EventID: "evt_0123456789abcdefghjkmnpqrs",
-		Event: webhook.UserCreated, Attempt: 1, Result: webhook.ResultSuccess, Status: 204, LatencyMs: 100,
-		Request: realisticBody, CreatedAt: 1764072000000}
-	return dynamo.LogItemSize(e, dynamo.DefaultTTL)
+// logItemBytes is the billed size of a delivery-log item holding n 1 KiB
+// deliveries of a realistic Logto payload (each its own user, e-mail address and
+// ids), as the DynamoDB adapter stores them: gzipped together.
+func logItemBytes(n int) int {
+	var batch []webhook.LogEntry
+	for i := range n {
+		body := strings.NewReplacer("k3j9x2m1p8q7", fmt.Sprintf("k3j9x%07d", 7919*i), "alice.example", fmt.Sprintf("user%06d", 104729*i%1000000),
+			"1764071234567", fmt.Sprint(1764071234567+int64(i)*7331)).Replace(realisticBody)
+		batch = append(batch, webhook.LogEntry{HookID: benchHookID, DeliveryID: fmt.Sprintf("msg_0123456789abcdefghjkm%05d", 31*i), EventID: fmt.Sprintf("evt_0123456789abcdefghjkm%05d", 37*i),
+			Event: webhook.UserCreated, Attempt: 1, Result: webhook.ResultSuccess, Status: 204, LatencyMs: 100 + int64(i),
+			Request: body, CreatedAt: 1764072000000 + int64(i)*3})
+	}
+	n = 0
+	for _, size := range dynamo.LogItemSizes(batch, dynamo.DefaultTTL) {
+		n += size
+	}
+	return n
 }
 
 // realisticBody is a 1 KiB User.Created delivery as Logto sends it: JSON, with ids,

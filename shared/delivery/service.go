@@ -349,7 +349,7 @@ func (s *Service) retryOrDead(ctx context.Context, log *slog.Logger, t *tally, m
 }
 
 func (s *Service) record(ctx context.Context, log *slog.Logger, e webhook.LogEntry) {
-	if s.cfg.Log == nil {
+	if s.cfg.Log == nil || collect(ctx, e) {
 		return
 	}
 	if err := s.cfg.Log.Record(ctx, e); err != nil {

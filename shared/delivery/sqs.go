@@ -64,6 +64,11 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 		// slot holds up no other hook's job.
 		work = withOwnSlot(work)
 	}
+	// The batch's log entries are written together once its POSTs are done.
+	logs := h.svc.batchLog()
+	if logs != nil {
+		work = withLogBatch(work, logs)
+	}
 	var (
 		mu       sync.Mutex
 		failures []events.SQSBatchItemFailure
@@ -85,6 +90,7 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 		}(rec)
 	}
 	wg.Wait()
+	h.svc.flushLog(ctx, logs)
 	batch.Flush()
 	h.log.InfoContext(ctx, "delivery: batch done", "records", len(e.Records), "failed", len(failures))
 	return events.SQSEventResponse{BatchItemFailures: failures}, nil

@@ -2,14 +2,17 @@ package dynamo
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -42,53 +45,7 @@ func NewDeliveryLog(db API, table string, ttl time.Duration) *DeliveryLog {
 	return &DeliveryLog{db: db, table: table, ttl: ttl, now: time.Now}
 }
 
-// logItem is a LogEntry plus its table keys. Request and response bodies over
-// compressAbove bytes are stored gzipped in requestGz/responseGz instead: on-demand
-// writes are billed per started KB, and a 1 KiB JSON body gzips to about half, so a
-// typical attempt costs one write unit instead of two (and Stats/Query read less).
-type logItem struct {
-	webhook.LogEntry
-	SK         string `json:"sk"`
-	ExpiresAt  int64  `json:"expiresAt,omitempty"`
-	RequestGz  []byte `json:"requestGz,omitempty"`
-	ResponseGz []byte `json:"responseGz,omitempty"`
-}
-
-// compressAbove is the body size from which gzip pays for its ~20-byte overhead.
-const compressAbove = 256
-
-// pack moves large bodies into their gzipped attributes.
-func (it *logItem) pack() {
-	it.Request, it.RequestGz = packBody(it.Request)
-	it.Response, it.ResponseGz = packBody(it.Response)
-}
-
-// unpack restores bodies stored gzipped.
-func (it *logItem) unpack() error {
-	var err error
-	if it.Request, err = unpackBody(it.Request, it.RequestGz); err != nil {
-		return fmt.Errorf("request body: %w", err)
-	}
-	if it.Response, err = unpackBody(it.Response, it.ResponseGz); err != nil {
-		return fmt.Errorf("response body: %w", err)
-	}
-	return nil
-}
-
-func packBody(s string) (string, []byte) {
-	if len(s) <= compressAbove {
-		return s, nil
-	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level never errs
-	_, _ = zw.Write([]byte(s))                         // writes to a bytes.Buffer never fail
-	_ = zw.Close()
-	if buf.Len() >= len(s) {
-		return s, nil
-	}
-	return "", buf.Bytes()
-}
-
+// unpackBody restores a body earlier versions stored gzipped.
 func unpackBody(s string, gz []byte) (string, error) {
 	if len(gz) == 0 {
 		return s, nil
@@ -101,10 +58,6 @@ func unpackBody(s string, gz []byte) (string, error) {
 	return string(b), err
 }
 
-// LogEntry carries JSON tags only, and its item attributes have the same names.
-func jsonTags(o *attributevalue.EncoderOptions)       { o.TagKey = "json" }
-func jsonTagsDecode(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
-
 // sortKey orders items by time; delivery id and attempt make it unique. Widths:
 // 13 digits of epoch ms last until the year 2286, attempts stay below 1000.
 func sortKey(createdAtMs int64, deliveryID string, attempt int) string {
@@ -113,22 +66,40 @@ func sortKey(createdAtMs int64, deliveryID string, attempt int) string {
 
 func msKey(ms int64) string { return fmt.Sprintf("%013d", max(ms, 0)) }
 
-// Record writes e. Writing the same hook, time, delivery id and attempt again
-// replaces the item.
+// Record writes e as an item of its own. Writing the same hook, time, delivery
+// id and attempt again replaces the item.
 func (l *DeliveryLog) Record(ctx context.Context, e webhook.LogEntry) error {
-	item, err := buildItem(e, l.ttl)
-	if err != nil {
-		return fmt.Errorf("record delivery %s: encode: %w", e.DeliveryID, err)
-	}
-	if _, err := l.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &l.table, Item: item}); err != nil {
-		return fmt.Errorf("record delivery %s of hook %s: %w", e.DeliveryID, e.HookID, err)
-	}
-	return nil
+	return l.RecordBatch(ctx, []webhook.LogEntry{e})
 }
 
-// Query reads the hook's partition between Since and Until, newest first. With
-// FailedOnly, a filter drops successes server-side (they are still read, and
-// paid for).
+// RecordBatch writes entries with one PutItem per hook (see logItems), which is
+// what keeps the log's writes below one per attempt: the delivery Lambda hands
+// over its whole batch. Items already written stay when a later one fails.
+func (l *DeliveryLog) RecordBatch(ctx context.Context, entries []webhook.LogEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var ttl int64
+	if l.ttl > 0 {
+		ttl = int64(l.ttl / time.Second)
+	}
+	items, err := logItems(slices.Clone(entries), ttl)
+	if err != nil {
+		return fmt.Errorf("record %d deliveries: encode: %w", len(entries), err)
+	}
+	var errs []error
+	for _, item := range items {
+		if _, err := l.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &l.table, Item: item}); err != nil {
+			errs = append(errs, fmt.Errorf("record %d deliveries of hook %s: %w", itemNum(item, attrCount), str(item, "hookId"), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Query reads the hook's partition between Since and Until, newest first, and
+// stops once no unread item can hold an entry newer than the Limit-th found:
+// items are keyed by their newest entry. With FailedOnly, a filter drops items
+// without failures server-side (they are still read, and paid for).
 func (l *DeliveryLog) Query(ctx context.Context, q webhook.LogQuery) ([]webhook.LogEntry, error) {
 	until := q.Until
 	if until.IsZero() {
@@ -150,52 +121,77 @@ func (l *DeliveryLog) Query(ctx context.Context, q webhook.LogQuery) ([]webhook.
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":h":  &types.AttributeValueMemberS{Value: q.HookID},
 			":lo": &types.AttributeValueMemberS{Value: msKey(since)},
-			// '$' sorts right after '#': every key of the Until millisecond.
-			":hi": &types.AttributeValueMemberS{Value: msKey(until.UnixMilli()) + "$"},
+			// An item keyed at most logItemSpanMs after Until may start
+			// before it; '$' sorts right after '#': every key of that ms.
+			":hi": &types.AttributeValueMemberS{Value: msKey(until.UnixMilli()+logItemSpanMs) + "$"},
 		},
 		ScanIndexForward: aws.Bool(false),
 	}
 	if q.FailedOnly {
-		in.FilterExpression = aws.String("#r <> :ok")
+		in.FilterExpression = aws.String("#f > :zero OR (attribute_exists(#r) AND #r <> :ok)")
+		in.ExpressionAttributeNames["#f"] = attrFailed
 		in.ExpressionAttributeNames["#r"] = "result"
+		in.ExpressionAttributeValues[":zero"] = &types.AttributeValueMemberN{Value: "0"}
 		in.ExpressionAttributeValues[":ok"] = &types.AttributeValueMemberS{Value: string(webhook.ResultSuccess)}
 	} else if q.Limit > 0 {
 		in.Limit = aws.Int32(int32(min(q.Limit, 1000)))
 	}
 	var entries []webhook.LogEntry
 	p := dynamodb.NewQueryPaginator(l.db, in)
-	for p.HasMorePages() && (q.Limit <= 0 || len(entries) < q.Limit) {
+	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("query deliveries of hook %s: %w", q.HookID, err)
 		}
-		var items []logItem
-		if err := attributevalue.UnmarshalListOfMapsWithOptions(page.Items, &items, jsonTagsDecode); err != nil {
-			return nil, fmt.Errorf("query deliveries of hook %s: decode: %w", q.HookID, err)
-		}
-		for _, it := range items {
-			if err := it.unpack(); err != nil {
-				return nil, fmt.Errorf("query deliveries of hook %s: item %s: %w", q.HookID, it.SK, err)
+		for _, item := range page.Items {
+			newest := keyMs(str(item, "sk"))
+			if q.Limit > 0 && len(entries) >= q.Limit {
+				sortNewestFirst(entries)
+				entries = entries[:q.Limit]
+				if newest < entries[q.Limit-1].CreatedAt {
+					return entries, nil
+				}
 			}
-			entries = append(entries, it.LogEntry)
+			es, err := decodeItem(item)
+			if err != nil {
+				return nil, fmt.Errorf("query deliveries of hook %s: item %s: %w", q.HookID, str(item, "sk"), err)
+			}
+			for _, e := range es {
+				if e.CreatedAt >= since && e.CreatedAt <= until.UnixMilli() && (!q.FailedOnly || e.Result != webhook.ResultSuccess) {
+					entries = append(entries, e)
+				}
+			}
 		}
 	}
+	sortNewestFirst(entries)
 	if q.Limit > 0 && len(entries) > q.Limit {
 		entries = entries[:q.Limit]
 	}
 	return entries, nil
 }
 
-// Stats counts the hook's items created at or after since with one query that
-// fetches only the result attribute. (Two Select=COUNT queries would read the
-// partition twice; DynamoDB charges by item size read, not by attributes returned.)
+// sortNewestFirst orders entries as Query returns them.
+func sortNewestFirst(es []webhook.LogEntry) {
+	slices.SortFunc(es, func(a, b webhook.LogEntry) int {
+		return cmp.Or(cmp.Compare(b.CreatedAt, a.CreatedAt), cmp.Compare(b.DeliveryID, a.DeliveryID), cmp.Compare(b.Attempt, a.Attempt))
+	})
+}
+
+// keyMs is the epoch ms a sort key starts with.
+func keyMs(sk string) int64 {
+	ms, _ := strconv.ParseInt(sk[:min(len(sk), 13)], 10, 64)
+	return ms
+}
+
+// Stats counts the hook's entries created at or after since. Items wholly
+// after since count from their counters; only the one or two straddling since
+// are decompressed.
 func (l *DeliveryLog) Stats(ctx context.Context, hookID string, since time.Time) (webhook.Stats, error) {
 	p := dynamodb.NewQueryPaginator(l.db, &dynamodb.QueryInput{
 		TableName:              &l.table,
 		KeyConditionExpression: aws.String("#h = :h AND #sk >= :lo"),
-		ProjectionExpression:   aws.String("#r"),
 		ExpressionAttributeNames: map[string]string{
-			"#h": "hookId", "#sk": "sk", "#r": "result",
+			"#h": "hookId", "#sk": "sk",
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":h":  &types.AttributeValueMemberS{Value: hookID},
@@ -209,34 +205,49 @@ func (l *DeliveryLog) Stats(ctx context.Context, hookID string, since time.Time)
 			return webhook.Stats{}, fmt.Errorf("delivery stats of hook %s: %w", hookID, err)
 		}
 		for _, item := range page.Items {
-			s.RequestCount++
-			if r, ok := item["result"].(*types.AttributeValueMemberS); ok && r.Value == string(webhook.ResultSuccess) {
-				s.SuccessCount++
+			if _, batch := item[attrEntries]; batch && itemNum(item, attrFirstAt) >= since.UnixMilli() {
+				n := int(itemNum(item, attrCount))
+				s.RequestCount += n
+				s.SuccessCount += n - int(itemNum(item, attrFailed))
+				continue
+			}
+			if r, ok := item["result"].(*types.AttributeValueMemberS); ok {
+				s.RequestCount++ // an entry item: its key is its time, at or after since
+				if r.Value == string(webhook.ResultSuccess) {
+					s.SuccessCount++
+				}
+				continue
+			}
+			es, err := decodeItem(item)
+			if err != nil {
+				return webhook.Stats{}, fmt.Errorf("delivery stats of hook %s: item %s: %w", hookID, str(item, "sk"), err)
+			}
+			for _, e := range es {
+				if e.CreatedAt >= since.UnixMilli() {
+					s.RequestCount++
+					if e.Result == webhook.ResultSuccess {
+						s.SuccessCount++
+					}
+				}
 			}
 		}
 	}
 	return s, nil
 }
 
-// LogItemSize returns the size DynamoDB bills for the item Record writes for e
-// (attribute names plus values, bodies compressed as stored); the cost model of
-// `make bench` uses it.
-func LogItemSize(e webhook.LogEntry, ttl time.Duration) int {
-	item, err := buildItem(e, ttl)
+// LogItemSizes returns the sizes DynamoDB bills for the items RecordBatch writes
+// for entries (attribute names plus values); the cost model of `make bench`
+// uses them.
+func LogItemSizes(entries []webhook.LogEntry, ttl time.Duration) []int {
+	items, err := logItems(slices.Clone(entries), int64(ttl/time.Second))
 	if err != nil {
-		return 0
+		return nil
 	}
-	return ItemSize(item)
-}
-
-// buildItem is the item Record writes for e: keys, TTL, bodies packed.
-func buildItem(e webhook.LogEntry, ttl time.Duration) (map[string]types.AttributeValue, error) {
-	it := logItem{LogEntry: e, SK: sortKey(e.CreatedAt, e.DeliveryID, e.Attempt)}
-	if ttl > 0 {
-		it.ExpiresAt = time.UnixMilli(e.CreatedAt).Add(ttl).Unix()
+	sizes := make([]int, len(items))
+	for i, it := range items {
+		sizes[i] = ItemSize(it)
 	}
-	it.pack()
-	return attributevalue.MarshalMapWithOptions(it, jsonTags)
+	return sizes
 }
 
 // ItemSize approximates DynamoDB's item size rules: each attribute name's length

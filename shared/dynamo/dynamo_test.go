@@ -1,6 +1,7 @@
 package dynamo_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -92,34 +93,45 @@ func TestHandWrittenHook(t *testing.T) {
 	}
 }
 
-// TestDeliveryItem checks the item layout other tools rely on: the sort key
-// and the TTL attribute.
+// TestDeliveryItem checks the item layout other tools rely on: one item per
+// hook per batch, keyed by its newest entry, expiring with it, its counters.
 func TestDeliveryItem(t *testing.T) {
 	client, _, deliveries := newTables(t)
 	l := dynamo.NewDeliveryLog(client, deliveries, 48*time.Hour)
-	e := webhook.LogEntry{HookID: "h1", DeliveryID: "msg_x", EventID: "evt_x", Event: webhook.UserCreated,
-		Attempt: 2, Result: webhook.ResultSuccess, Status: 200, CreatedAt: 1767225600123}
-	if err := l.Record(t.Context(), e); err != nil {
+	e := func(hook, id string, ms int64, r webhook.Result) webhook.LogEntry {
+		return webhook.LogEntry{HookID: hook, DeliveryID: id, EventID: "evt_x", Event: webhook.UserCreated,
+			Attempt: 2, Result: r, Status: 200, CreatedAt: 1767225600000 + ms}
+	}
+	err := l.RecordBatch(t.Context(), []webhook.LogEntry{e("h1", "msg_b", 123, webhook.ResultSuccess), e("h2", "msg_c", 5, webhook.ResultSuccess),
+		e("h1", "msg_a", 7, webhook.ResultError), e("h1", "msg_d", 99, webhook.ResultSuccess)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: &deliveries, Key: map[string]types.AttributeValue{
+	out, err := client.Scan(t.Context(), &dynamodb.ScanInput{TableName: &deliveries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Items) != 2 {
+		t.Fatalf("%d items for a batch of two hooks, want 2", len(out.Items))
+	}
+	out2, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: &deliveries, Key: map[string]types.AttributeValue{
 		"hookId": &types.AttributeValueMemberS{Value: "h1"},
-		"sk":     &types.AttributeValueMemberS{Value: "1767225600123#msg_x#002"},
+		"sk":     &types.AttributeValueMemberS{Value: "1767225600123#msg_b#002"},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Item == nil {
-		t.Fatal("no item under sort key 1767225600123#msg_x#002")
+	if out2.Item == nil {
+		t.Fatal("no item under the newest entry's sort key 1767225600123#msg_b#002")
 	}
-	checks := map[string]string{"expiresAt": "1767398400", "createdAt": "1767225600123", "attempt": "2", "status": "200"}
+	checks := map[string]string{"expiresAt": "1767398400", "firstAt": "1767225600007", "n": "3", "failed": "1"}
 	for attr, want := range checks {
-		if got, ok := out.Item[attr].(*types.AttributeValueMemberN); !ok || got.Value != want {
-			t.Errorf("attribute %s = %#v, want N %s", attr, out.Item[attr], want)
+		if got, ok := out2.Item[attr].(*types.AttributeValueMemberN); !ok || got.Value != want {
+			t.Errorf("attribute %s = %#v, want N %s", attr, out2.Item[attr], want)
 		}
 	}
-	if got, ok := out.Item["result"].(*types.AttributeValueMemberS); !ok || got.Value != "Success" {
-		t.Errorf("attribute result = %#v, want S Success", out.Item["result"])
+	if _, ok := out2.Item["entries"].(*types.AttributeValueMemberB); !ok {
+		t.Errorf("attribute entries = %#v, want B", out2.Item["entries"])
 	}
 	ttl, err := client.DescribeTimeToLive(t.Context(), &dynamodb.DescribeTimeToLiveInput{TableName: &deliveries})
 	if err != nil {
@@ -138,35 +150,37 @@ func TestCreateTablesTwice(t *testing.T) {
 	}
 }
 
-// TestDeliveryItemCompressesBodies: a typical 1 KiB JSON body is stored gzipped,
-// so the item stays under the 1 KB that one on-demand write unit covers.
-func TestDeliveryItemCompressesBodies(t *testing.T) {
+// TestDeliveryItemCompressesBatch: ten typical 1 KiB JSON deliveries of one hook
+// in one batch are one item of a few write units, not ten.
+func TestDeliveryItemCompressesBatch(t *testing.T) {
 	client, _, deliveries := newTables(t)
 	l := dynamo.NewDeliveryLog(client, deliveries, 48*time.Hour)
-	body := `{"event":"User.Created","createdAt":"2026-11-25T12:00:00.000Z","userAgent":"Mozilla/5.0 (X11; Linux x86_64)","ip":"203.0.113.5","path":"/users","method":"POST","status":200,"params":{},"matchedRoute":"/users","data":{"id":"u1","username":"alice","primaryEmail":"alice@example.com","primaryPhone":null,"name":"Alice Example","avatar":null,"customData":{"plan":"pro","seats":12},"identities":{"github":{"userId":"1234567","details":{"email":"alice@example.com","name":"Alice"}}},"lastSignInAt":1764072000000,"createdAt":1764072000000,"updatedAt":1764072000000,"profile":{"givenName":"Alice","familyName":"Example","locale":"en"},"applicationId":"app1","isSuspended":false,"hasPassword":true},"hookId":"h1abcdefghijklmnopqrs"}`
+	body := `{"event":"User.Created","createdAt":"2026-11-25T12:00:00.000Z","userAgent":"Mozilla/5.0 (X11; Linux x86_64)","ip":"203.0.113.5","path":"/users","method":"POST","status":200,"params":{},"matchedRoute":"/users","data":{"id":"u%d","username":"alice%d","primaryEmail":"alice%d@example.com","primaryPhone":null,"name":"Alice Example","avatar":null,"customData":{"plan":"pro","seats":12},"identities":{"github":{"userId":"1234567","details":{"email":"alice@example.com","name":"Alice"}}},"lastSignInAt":1764072000000,"createdAt":1764072000000,"updatedAt":1764072000000,"profile":{"givenName":"Alice","familyName":"Example","locale":"en"},"applicationId":"app1","isSuspended":false,"hasPassword":true},"hookId":"h1abcdefghijklmnopqrs"}`
 	for len(body) < 1024 {
 		body = strings.Replace(body, `"plan":"pro"`, `"plan":"pro","note":"padding to a kibibyte"`, 1)
 	}
-	e := webhook.LogEntry{HookID: "h1", DeliveryID: "msg_0123456789abcdefghjkmnpqrs", EventID: "evt_0123456789abcdefghjkmnpqrs",
-		Event: webhook.UserCreated, Attempt: 1, Result: webhook.ResultSuccess, Status: 204, LatencyMs: 100, Request: body, CreatedAt: 1767225600123}
-	if err := l.Record(t.Context(), e); err != nil {
+	var batch []webhook.LogEntry
+	for i := range 10 {
+		batch = append(batch, webhook.LogEntry{HookID: "h1", DeliveryID: fmt.Sprintf("msg_0123456789abcdefghjkmnp%03d", i), EventID: "evt_0123456789abcdefghjkmnpqrs",
+			Event: webhook.UserCreated, Attempt: 1, Result: webhook.ResultSuccess, Status: 204, LatencyMs: 100,
+			Request: fmt.Sprintf(body, i, i, i), CreatedAt: 1767225600123 + int64(i)})
+	}
+	if err := l.RecordBatch(t.Context(), batch); err != nil {
 		t.Fatal(err)
 	}
-	out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: &deliveries, Key: map[string]types.AttributeValue{
-		"hookId": &types.AttributeValueMemberS{Value: "h1"},
-		"sk":     &types.AttributeValueMemberS{Value: "1767225600123#msg_0123456789abcdefghjkmnpqrs#001"},
-	}})
-	if err != nil || out.Item == nil {
-		t.Fatalf("get item: %v, %v", out, err)
+	out, err := client.Scan(t.Context(), &dynamodb.ScanInput{TableName: &deliveries})
+	if err != nil || len(out.Items) != 1 {
+		t.Fatalf("scan: %d items, %v; want 1", len(out.Items), err)
 	}
-	if _, ok := out.Item["request"]; ok {
-		t.Errorf("the 1 KiB request body is stored uncompressed")
+	size := dynamo.ItemSize(out.Items[0])
+	if sizes := dynamo.LogItemSizes(batch, 48*time.Hour); len(sizes) != 1 || sizes[0] != size {
+		t.Errorf("LogItemSizes = %v, the stored item is %d bytes", sizes, size)
 	}
-	if size := dynamo.ItemSize(out.Item); size >= 1024 || size != dynamo.LogItemSize(e, 48*time.Hour) {
-		t.Errorf("item is %d bytes (LogItemSize says %d), want < 1024 (one write unit)", size, dynamo.LogItemSize(e, 48*time.Hour))
+	if size > 3*1024 {
+		t.Errorf("the batch's item is %d bytes, want <= 3 KiB (3 write units for 10 deliveries)", size)
 	}
 	got, err := l.Query(t.Context(), webhook.LogQuery{HookID: "h1"})
-	if err != nil || len(got) != 1 || got[0].Request != body {
-		t.Errorf("compressed body did not round-trip: %v", err)
+	if err != nil || len(got) != 10 || got[9].Request != batch[0].Request {
+		t.Errorf("compressed batch did not round-trip: %d entries, %v", len(got), err)
 	}
 }

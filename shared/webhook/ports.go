@@ -126,6 +126,14 @@ type DeliveryLog interface {
 	Stats(ctx context.Context, hookID string, since time.Time) (Stats, error)
 }
 
+// BatchRecorder is a DeliveryLog that stores many attempts at once more cheaply
+// than one by one (the DynamoDB log: one item per hook). The delivery Lambda
+// hands it each batch's attempts.
+type BatchRecorder interface {
+	// RecordBatch stores entries as Record would each of them.
+	RecordBatch(ctx context.Context, entries []LogEntry) error
+}
+
 // Sender puts delivery jobs on the queue.
 type Sender interface {
 	// Send enqueues every job, batching as the backend allows and retrying

@@ -2,7 +2,9 @@ package webhooktest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +105,36 @@ func TestDeliveryLog(t *testing.T, newLog func(t *testing.T) webhook.DeliveryLog
 			}
 		}
 	})
+	t.Run("Batches", func(t *testing.T) {
+		testBatches(t, newLog(t), base)
+	})
+	t.Run("LargeBatch", func(t *testing.T) {
+		l := newLog(t)
+		// 16 attempts with 2 x 16 KiB of barely compressible bodies: more than
+		// one DynamoDB item holds.
+		rnd := rand.New(rand.NewPCG(1, 2))
+		text := func() string {
+			b := make([]byte, 16<<10)
+			for i := range b {
+				b[i] = byte('!' + rnd.IntN(90))
+			}
+			return string(b)
+		}
+		var want []webhook.LogEntry
+		for i := range 16 {
+			want = append(want, webhook.LogEntry{HookID: "h1", DeliveryID: fmt.Sprintf("msg_%02d", i), EventID: "evt",
+				Event: webhook.UserCreated, Attempt: 1, Result: webhook.ResultError, Status: 500,
+				Request: text(), Response: text(), CreatedAt: at(0) + int64(i)})
+		}
+		recordBatch(t, l, want...)
+		slices.Reverse(want)
+		if got := query(t, l, webhook.LogQuery{HookID: "h1"}); !reflect.DeepEqual(got, want) {
+			t.Errorf("a batch of 16 x 32 KiB did not round-trip (got %d entries)", len(got))
+		}
+		if got := query(t, l, webhook.LogQuery{HookID: "h1", Limit: 5}); !reflect.DeepEqual(got, want[:5]) {
+			t.Errorf("Limit 5 across split items: got %d entries, not the newest 5", len(got))
+		}
+	})
 	t.Run("Stats", func(t *testing.T) {
 		l := newLog(t)
 		now := time.Now()
@@ -132,6 +164,19 @@ func TestDeliveryLog(t *testing.T, newLog func(t *testing.T) webhook.DeliveryLog
 			}
 		}
 	})
+}
+
+// recordBatch hands entries over at once when l is a webhook.BatchRecorder, as
+// the delivery Lambda does with its batch, else one by one.
+func recordBatch(t *testing.T, l webhook.DeliveryLog, entries ...webhook.LogEntry) {
+	t.Helper()
+	if b, ok := l.(webhook.BatchRecorder); ok {
+		if err := b.RecordBatch(t.Context(), entries); err != nil {
+			t.Fatalf("RecordBatch(%d entries): %v", len(entries), err)
+		}
+		return
+	}
+	record(t, l, entries...)
 }
 
 func record(t *testing.T, l webhook.DeliveryLog, entries ...webhook.LogEntry) {
