@@ -101,14 +101,14 @@ func (d *DB) Query(ctx context.Context, q webhook.LogQuery) ([]webhook.LogEntry,
 	return entries, nil
 }
 
-// Stats counts the hook's unexpired attempts created after since.
+// Stats counts the hook's unexpired attempts created at or after since (as the other backends).
 func (d *DB) Stats(ctx context.Context, hookID string, since time.Time) (webhook.Stats, error) {
 	var s webhook.Stats
 	if err := d.flush(ctx); err != nil {
 		return s, fmt.Errorf("delivery stats of hook %s: %w", hookID, err)
 	}
 	err := d.db.QueryRowContext(ctx, `select count(*), coalesce(sum(result = ?), 0) from deliveries
-		where hook_id = ? and created_at > ? and expires_at > ?`,
+		where hook_id = ? and created_at >= ? and expires_at > ?`,
 		string(webhook.ResultSuccess), hookID, since.UnixMilli(), d.now().UnixMilli()).
 		Scan(&s.RequestCount, &s.SuccessCount)
 	if err != nil {

@@ -122,7 +122,7 @@ type DeliveryLog interface {
 	Record(ctx context.Context, e LogEntry) error
 	// Query returns matching entries, newest first.
 	Query(ctx context.Context, q LogQuery) ([]LogEntry, error)
-	// Stats counts the hook's attempts created after since.
+	// Stats counts the hook's attempts created at or after since.
 	Stats(ctx context.Context, hookID string, since time.Time) (Stats, error)
 }
 

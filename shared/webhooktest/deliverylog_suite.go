@@ -163,6 +163,11 @@ func TestDeliveryLog(t *testing.T, newLog func(t *testing.T) webhook.DeliveryLog
 				t.Errorf("%s: Stats = %+v, want %+v", tt.name, got, tt.want)
 			}
 		}
+		// since is inclusive: an attempt made exactly then counts.
+		exact := time.UnixMilli(now.Add(-2 * time.Hour).UnixMilli())
+		if got, err := l.Stats(t.Context(), "h1", exact); err != nil || got != (webhook.Stats{RequestCount: 2, SuccessCount: 1}) {
+			t.Errorf("Stats since the 2 h-old attempt's own time = %+v, %v; want it counted (2 requests, 1 success)", got, err)
+		}
 	})
 }
 
