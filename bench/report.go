@@ -21,13 +21,14 @@ var remedies = map[string]string{
 		"lever is BATCH_CONCURRENCY with larger batches and a batching window). An execution trace (go test -trace) of " +
 		"the handler run is the next step to confirm the split. In Lambda the receiver is remote and its latency, not " +
 		"this CPU path, dominates each batch",
-	"coldstart/ingest": "the extra init time is package initialisation and awsconfig.Load: the AWS SDK (sqs, dynamodb and " +
-		"their endpoint rule sets, attributevalue) and the doubled binary. Constructing the SDK clients lazily on first use, " +
-		"dropping attributevalue for hand-written item codecs, and keeping the ingest binary free of the delivery log code " +
-		"would bring it closer; on real Lambda the absolute difference (a few ms) is small next to the ~50-100 ms the " +
+	"coldstart/ingest": "the configuration now comes from the Lambda environment only (shared/awsenv) and DynamoDB items " +
+		"are coded by hand, so what is left is the SDK's own package initialisation (the dynamodb and sqs clients and their " +
+		"schemas, about 1 ms) and the larger binary; the ingest binary still links the delivery package through shared/config, " +
+		"and splitting that config is the next lever. The empty function's own figure swings by 2x between runs here, so " +
+		"repeat before concluding; on real Lambda the absolute difference (a few ms) is small next to the ~50-100 ms the " +
 		"sandbox itself takes",
 	"coldstart/delivery": "as for ingest, plus the delivery service's own init (retry schedule parsing, the SSRF policy " +
-		"tables, the HTTP transport); lazy SDK clients and fewer imported SDK packages are the main levers",
+		"tables, the HTTP transport)",
 	"rss/delivery-256KiB-batch10": "the batch is held three times at its peak (the runtime's event JSON, the decoded " +
 		"events.SQSEvent strings, and each job's payload and body); decoding records one at a time and building the body " +
 		"without copying the payload would cut it, and GOMEMLIMIT bounds it",
@@ -192,7 +193,7 @@ func writeCostModel(b *strings.Builder, r *results) {
 		}
 	}
 	p("\nThe largest charge with batching producers is **%s** ($%.2f of $%.2f per million). The delivery log costs\n", top.What, top.Dollars[0], total(lines, 0, true, false))
-	p("one DynamoDB write per attempt, so turning it off (or keeping it only for failures) is the biggest lever; producers\n")
+	p("one DynamoDB item per hook per Lambda batch (gzipped entries), so fuller batches lower it and turning it off removes it; producers\n")
 	p("sending one record per call pay for a SendMessageBatch of one and, through API Gateway, a request each. Delivery\n")
 	p("duration scales with the receiver's latency divided by the batch size: slow receivers are what make it grow.\n")
 }
