@@ -114,11 +114,18 @@ func stampedRequest(from, n int) []byte {
 	return b.Bytes()
 }
 
+// The neighbours of the dev isolation figure: none, one that answers at once
+// (the same work for the pipeline as a hanging one), one that never answers.
+const (
+	noNeighbour = iota
+	healthyNeighbour
+	hangingNeighbour
+)
+
 // devIsolationRun sends isolationEvents events to a fresh `webhooks dev` with
-// the healthy hook (and, with neighbour, a hook whose endpoint never answers,
-// subscribed to the same events) and returns the healthy hook's send→receipt
-// latencies.
-func devIsolationRun(ctx context.Context, neighbour bool) ([]time.Duration, error) {
+// the healthy hook and the given neighbour, subscribed to the same events, and
+// returns the healthy hook's send→receipt latencies.
+func devIsolationRun(ctx context.Context, neighbour int) ([]time.Duration, error) {
 	healthy, err := startLatencyReceiver(false)
 	if err != nil {
 		return nil, err
@@ -137,8 +144,8 @@ func devIsolationRun(ctx context.Context, neighbour bool) ([]time.Duration, erro
 		return nil, err
 	}
 	release := func() {}
-	if neighbour {
-		hanging, err := startLatencyReceiver(true)
+	if neighbour != noNeighbour {
+		hanging, err := startLatencyReceiver(neighbour == hangingNeighbour)
 		if err != nil {
 			return nil, err
 		}
@@ -189,11 +196,15 @@ func devIsolationRun(ctx context.Context, neighbour bool) ([]time.Duration, erro
 // ratio to its p99 alone in the same run, in `webhooks dev` and through the
 // delivery Lambda's handler.
 func benchIsolation(ctx context.Context, o options, r *results) error {
-	alone, err := devIsolationRun(ctx, false)
+	alone, err := devIsolationRun(ctx, noNeighbour)
 	if err != nil {
 		return fmt.Errorf("dev, alone: %w", err)
 	}
-	beside, err := devIsolationRun(ctx, true)
+	paired, err := devIsolationRun(ctx, healthyNeighbour)
+	if err != nil {
+		return fmt.Errorf("dev, beside a healthy hook: %w", err)
+	}
+	beside, err := devIsolationRun(ctx, hangingNeighbour)
 	if err != nil {
 		return fmt.Errorf("dev, beside a hanging hook: %w", err)
 	}
@@ -204,6 +215,10 @@ func benchIsolation(ctx context.Context, o options, r *results) error {
 	r.add(figure{Key: "isolation/dev-healthy-p99", Value: msf(percentile(beside, 99)), Unit: "ms",
 		Base: msf(percentile(alone, 99)), BaseDesc: "the same hook alone", Target: atMost(3),
 		Note: "webhooks dev, 10 workers, a neighbour that never answers (10 s timeout): " + note(alone, beside)})
+	r.add(figure{Key: "isolation/dev-healthy-p99-vs-healthy-neighbour", Value: msf(percentile(beside, 99)), Unit: "ms",
+		Base: msf(percentile(paired, 99)), BaseDesc: "beside a neighbour that answers at once", Target: atMost(3),
+		Note: fmt.Sprintf("the issue's baseline: the same two hooks and the same work, the neighbour healthy "+
+			"(p50 %s, p99 %s); what the hanging endpoint itself costs", ms(percentile(paired, 50)), ms(percentile(paired, 99)))})
 
 	alone, err = handlerIsolationRun(ctx, false, false)
 	if err != nil {
