@@ -37,20 +37,9 @@ func NewHookStore(db API, table string) *HookStore {
 // not decode as a hook fails the call, naming the item, rather than silently
 // dropping a hook someone wrote by hand.
 func (s *HookStore) ListHooks(ctx context.Context) ([]webhook.Hook, error) {
-	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{TableName: &s.table, ConsistentRead: aws.Bool(true)})
-	var hooks []webhook.Hook
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list hooks: scan %s: %w", s.table, err)
-		}
-		for _, item := range page.Items {
-			h, err := decodeHook(item)
-			if err != nil {
-				return nil, fmt.Errorf("list hooks: %w", err)
-			}
-			hooks = append(hooks, h)
-		}
+	hooks, err := scanItems(ctx, s.db, s.table, decodeHook)
+	if err != nil {
+		return nil, fmt.Errorf("list hooks: scan %s: %w", s.table, err)
 	}
 	slices.SortFunc(hooks, func(a, b webhook.Hook) int {
 		return cmp.Or(cmp.Compare(b.CreatedAt, a.CreatedAt), cmp.Compare(a.ID, b.ID))
@@ -60,56 +49,28 @@ func (s *HookStore) ListHooks(ctx context.Context) ([]webhook.Hook, error) {
 
 // GetHook returns the hook with id or an error wrapping webhook.ErrNotFound.
 func (s *HookStore) GetHook(ctx context.Context, id string) (webhook.Hook, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      &s.table,
-		Key:            hookKey(id),
-		ConsistentRead: aws.Bool(true),
-	})
+	item, err := getItem(ctx, s.db, s.table, id)
 	if err != nil {
 		return webhook.Hook{}, fmt.Errorf("get hook %s: %w", id, err)
 	}
-	if out.Item == nil {
-		return webhook.Hook{}, fmt.Errorf("get hook %s: %w", id, webhook.ErrNotFound)
-	}
-	h, err := decodeHook(out.Item)
+	h, err := decodeHook(item)
 	if err != nil {
 		return webhook.Hook{}, fmt.Errorf("get hook: %w", err)
 	}
 	return h, nil
 }
 
-// PutHook writes h with Version h.Version+1, replacing every attribute, in one
-// PutItem conditional on the stored version: a hook created (nothing stored, or
-// a hand-written item without a version) for version 0, the same version
-// otherwise. A failed condition returns the old item, which tells a conflict
-// from a hook deleted in between without a second read.
+// PutHook writes h with Version h.Version+1 in one PutItem conditional on the
+// stored version (putVersioned): ErrConflict if it changed, ErrNotFound if it
+// was deleted since it was read.
 func (s *HookStore) PutHook(ctx context.Context, h webhook.Hook) error {
 	if h.ID == "" {
 		return fmt.Errorf("put hook: %w", &webhook.FieldError{Record: -1, Field: "id", Reason: "is required"})
 	}
 	read := h.Version
 	h.Version++
-	item := encodeHook(h)
-	cond, names := "#v = :v", map[string]string{"#v": "version"}
-	if read == 0 {
-		cond, names["#id"] = "attribute_not_exists(#id) OR attribute_not_exists(#v) OR #v = :v", "id"
-	}
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                           &s.table,
-		Item:                                item,
-		ConditionExpression:                 &cond,
-		ExpressionAttributeNames:            names,
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": number(read)},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if ccf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
-		if len(ccf.Item) == 0 {
-			return fmt.Errorf("put hook %s at version %d: %w", h.ID, read, webhook.ErrNotFound)
-		}
-		return fmt.Errorf("put hook %s at version %d: %w", h.ID, read, webhook.ErrConflict)
-	}
-	if err != nil {
-		return fmt.Errorf("put hook %s: %w", h.ID, err)
+	if err := putVersioned(ctx, s.db, s.table, encodeHook(h), read); err != nil {
+		return fmt.Errorf("put hook %s at version %d: %w", h.ID, read, err)
 	}
 	return nil
 }
@@ -120,14 +81,8 @@ func number(n int64) types.AttributeValue {
 
 // DeleteHook deletes the hook, or returns an error wrapping webhook.ErrNotFound.
 func (s *HookStore) DeleteHook(ctx context.Context, id string) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                &s.table,
-		Key:                      hookKey(id),
-		ConditionExpression:      aws.String("attribute_exists(#id)"),
-		ExpressionAttributeNames: map[string]string{"#id": "id"},
-	})
-	if err != nil {
-		return fmt.Errorf("delete hook %s: %w", id, notFound(err))
+	if err := deleteItem(ctx, s.db, s.table, id); err != nil {
+		return fmt.Errorf("delete hook %s: %w", id, err)
 	}
 	return nil
 }
