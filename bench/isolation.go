@@ -98,8 +98,8 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return s[min(len(s)-1, int(float64(len(s))*p/100))]
 }
 
-// stampedBodies returns ingest requests of per records each, n in all, whose
-// payloads carry the time each request is built (data.sentAt) when it is sent.
+// stampedRequest returns an ingest request of n records numbered from from,
+// whose payloads carry the time the request is built (data.sentAt).
 func stampedRequest(from, n int) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"records":[`)

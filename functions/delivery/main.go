@@ -45,5 +45,5 @@ func main() {
 		Logger:       log,
 		Metrics:      metrics.New(os.Stdout, set.MetricsNamespace),
 	})
-	lambda.Start(delivery.NewSQSHandler(svc, b.Queue, set.Concurrency, log).Handle)
+	lambda.Start(delivery.NewSQSHandler(svc, b.Queue, 0, log).Handle)
 }

@@ -381,7 +381,11 @@ func (s *Service) circuitChanged(ctx context.Context, log *slog.Logger, t *tally
 		log.InfoContext(ctx, "delivery: circuit closed; deliveries resume")
 		t.add(metrics.CircuitClosed)
 	}
-	s.cfg.Metrics.EmitHook(hook.ID, metrics.Count(metrics.CircuitOpen, float64(min(until, 1))))
+	open := 0.0
+	if tr.opened {
+		open = 1
+	}
+	s.cfg.Metrics.EmitHook(hook.ID, metrics.Count(metrics.CircuitOpen, open))
 	if err := s.cfg.Hooks.SetCircuit(ctx, hook.ID, until, tr.reason); err != nil {
 		log.ErrorContext(ctx, "delivery: cannot store the circuit state", "error", err)
 	}

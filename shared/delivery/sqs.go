@@ -31,13 +31,13 @@ type SQSHandler struct {
 }
 
 // NewSQSHandler returns a handler delivering each batch with at most concurrency
-// POSTs in flight (default DefaultConcurrency, the batch size; give the Service
-// the same value). queue changes the visibility of failed messages (the SQS
+// POSTs in flight (0: the Service's Config.Concurrency, whose isolation limits
+// are sized for it). queue changes the visibility of failed messages (the SQS
 // adapter); if it is also a Requeuer, deferred jobs keep their attempts and
 // exhausted ones go straight to the dead-letter queue.
 func NewSQSHandler(svc *Service, queue webhook.Retrier, concurrency int, log *slog.Logger) *SQSHandler {
 	if concurrency <= 0 {
-		concurrency = DefaultConcurrency
+		concurrency = svc.cfg.Concurrency
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -14,8 +14,8 @@ import (
 type Worker struct {
 	Service *Service
 	Queue   webhook.Consumer
-	// Concurrency bounds POSTs in flight (default DefaultConcurrency); give the
-	// Service the same value (Config.Concurrency).
+	// Concurrency bounds POSTs in flight (0: the Service's Config.Concurrency,
+	// whose isolation limits are sized for it).
 	Concurrency int
 	// Wait is the long-poll duration of each receive (default 1 s).
 	Wait   time.Duration
@@ -29,7 +29,7 @@ type Worker struct {
 func (w *Worker) Run(ctx context.Context) error {
 	conc := w.Concurrency
 	if conc <= 0 {
-		conc = DefaultConcurrency
+		conc = w.Service.cfg.Concurrency
 	}
 	wait := w.Wait
 	if wait <= 0 {

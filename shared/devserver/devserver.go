@@ -209,7 +209,7 @@ func Open(cfg Config) (_ *Server, err error) {
 		Now:          cfg.Now,
 		Logger:       log,
 	})
-	s.worker = &delivery.Worker{Service: svc, Queue: b.Queue, Concurrency: cfg.Workers, Logger: log}
+	s.worker = &delivery.Worker{Service: svc, Queue: b.Queue, Logger: log}
 	in := ingest.New(ingest.Config{Hooks: hooks, Queue: b.Queue, HookCacheTTL: cfg.HookCacheTTL, Now: cfg.Now, Logger: log,
 		Sources: b.Sources, ReplayWindow: cfg.ReplayWindow})
 	mgmtSvc := management.NewService(management.Config{

@@ -2,11 +2,7 @@ package embedded
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"time"
-
-	"maragu.dev/goqite"
 
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -18,17 +14,5 @@ import (
 // m.Attempt again; it never moves to the dead-letter queue here. A stale
 // receipt gives an error wrapping webhook.ErrNotFound, as in Retry.
 func (d *DB) Defer(ctx context.Context, m webhook.Message, delay time.Duration) error {
-	j := m.Job
-	j.Attempt = max(m.Attempt-1, 0)
-	body, err := webhook.EncodeJob(j)
-	if err != nil {
-		return fmt.Errorf("defer job %s: %w", m.Job.DeliveryID, err)
-	}
-	err = d.held(ctx, m.Receipt, func(tx *sql.Tx) error {
-		return d.queue.SendTx(ctx, tx, goqite.Message{Body: body, Delay: max(delay, 0)})
-	})
-	if err != nil {
-		return fmt.Errorf("defer job %s: %w", m.Job.DeliveryID, err)
-	}
-	return nil
+	return d.resend(ctx, "defer", m, max(m.Attempt-1, 0), d.queue, delay)
 }

@@ -185,22 +185,10 @@ func (d *DB) Ack(ctx context.Context, m webhook.Message) error {
 // received again, or it is gone) changes nothing and gives an error wrapping
 // webhook.ErrNotFound: the job's current holder decides its fate.
 func (d *DB) Retry(ctx context.Context, m webhook.Message, delay time.Duration) error {
-	j := m.Job
-	j.Attempt = m.Attempt
-	dead := m.Attempt >= d.maxAttempts
-	body, err := webhook.EncodeJob(j)
-	if err == nil {
-		err = d.held(ctx, m.Receipt, func(tx *sql.Tx) error {
-			if dead {
-				return d.dead.SendTx(ctx, tx, goqite.Message{Body: body})
-			}
-			return d.queue.SendTx(ctx, tx, goqite.Message{Body: body, Delay: max(delay, 0)})
-		})
+	if m.Attempt >= d.maxAttempts {
+		return d.resend(ctx, "retry", m, m.Attempt, d.dead, 0)
 	}
-	if err != nil {
-		return fmt.Errorf("retry job %s: %w", m.Job.DeliveryID, err)
-	}
-	return nil
+	return d.resend(ctx, "retry", m, m.Attempt, d.queue, delay)
 }
 
 // DeadLetter moves m's job to the dead-letter queue at once, for jobs that can
@@ -208,16 +196,23 @@ func (d *DB) Retry(ctx context.Context, m webhook.Message, delay time.Duration) 
 // webhook.Consumer's DeadLetter). A stale receipt gives an error wrapping
 // webhook.ErrNotFound, as in Retry.
 func (d *DB) DeadLetter(ctx context.Context, m webhook.Message) error {
+	return d.resend(ctx, "dead-letter", m, m.Attempt, d.dead, 0)
+}
+
+// resend replaces the job of m's receipt with m.Job carrying attempts, sent to
+// q after delay, in one transaction (held): what Retry, Defer and DeadLetter
+// have in common. It re-sends m.Job, not a copy read back from the table.
+func (d *DB) resend(ctx context.Context, what string, m webhook.Message, attempts int, q *goqite.Queue, delay time.Duration) error {
 	j := m.Job
-	j.Attempt = m.Attempt
+	j.Attempt = attempts
 	body, err := webhook.EncodeJob(j)
 	if err == nil {
 		err = d.held(ctx, m.Receipt, func(tx *sql.Tx) error {
-			return d.dead.SendTx(ctx, tx, goqite.Message{Body: body})
+			return q.SendTx(ctx, tx, goqite.Message{Body: body, Delay: max(delay, 0)})
 		})
 	}
 	if err != nil {
-		return fmt.Errorf("dead-letter job %s: %w", m.Job.DeliveryID, err)
+		return fmt.Errorf("%s job %s: %w", what, m.Job.DeliveryID, err)
 	}
 	return nil
 }
