@@ -233,13 +233,18 @@ func TestCrossSitePostsRefused(t *testing.T) {
 // (headers kept unless replaced) and reloads the page.
 func TestEditThroughService(t *testing.T) {
 	f := newFixture(t, "")
+	stored, _ := f.hooks.GetHook(t.Context(), "crmhook")
+	stored.MaxInFlight = 3 // set elsewhere (the API or CLI); the console's form does not show it
+	if err := f.hooks.PutHook(t.Context(), stored); err != nil {
+		t.Fatal(err)
+	}
 	w := do(t, f.con, "POST", "/console/hooks/crmhook/edit", url.Values{"name": {"CRM 2"}, "url": {"https://crm.example.com/v2"},
 		"events": {"User.Created, User.Deleted"}}, "HX-Request", "true")
 	if w.Code != http.StatusNoContent || w.Header().Get("HX-Redirect") != "/console/hooks/crmhook" {
 		t.Fatalf("edit: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 	h, _ := f.hooks.GetHook(t.Context(), "crmhook")
-	if h.Name != "CRM 2" || h.URL != "https://crm.example.com/v2" || len(h.Events) != 2 || h.Headers["X-Tenant"] != "acme-secret-value" || h.Retries == nil {
+	if h.Name != "CRM 2" || h.URL != "https://crm.example.com/v2" || len(h.Events) != 2 || h.Headers["X-Tenant"] != "acme-secret-value" || h.Retries == nil || h.MaxInFlight != 3 {
 		t.Errorf("after edit: %+v", h)
 	}
 	do(t, f.con, "POST", "/console/hooks/crmhook/edit", url.Values{"url": {h.URL}, "events": {"User.Created"}, "headers": {"X-A: 1\nX-B: 2"}})

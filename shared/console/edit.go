@@ -56,7 +56,7 @@ func (c *Console) editHook(w http.ResponseWriter, r *http.Request) {
 	if in.Events == nil && form.Errors["events"] == "" {
 		form.Errors["events"] = "name at least one event"
 	}
-	cfg := management.HookConfig{URL: form.URL, Headers: h.Headers, Retries: h.Retries, TimeoutMs: h.TimeoutMs}
+	cfg := management.HookConfig{URL: form.URL, Headers: h.Headers, Retries: h.Retries, TimeoutMs: h.TimeoutMs, MaxInFlight: h.MaxInFlight}
 	switch {
 	case form.ClearHeaders:
 		cfg.Headers = nil
