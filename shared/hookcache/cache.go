@@ -92,6 +92,8 @@ func (c *Cache) List(ctx context.Context) ([]webhook.Hook, error) {
 			return hooks, nil
 		}
 		gen := c.gen() // before the read: a write racing it makes the result stale
+		ctx, cancel := sharedRead(ctx)
+		defer cancel()
 		hooks, err := c.store.ListHooks(ctx)
 		if err != nil {
 			return nil, err // the store names the operation and the table
@@ -126,6 +128,8 @@ func (c *Cache) Get(ctx context.Context, id string) (webhook.Hook, error) {
 			return e, nil
 		}
 		gen := c.gen()
+		ctx, cancel := sharedRead(ctx)
+		defer cancel()
 		h, err := c.store.GetHook(ctx, id)
 		if err != nil && !errors.Is(err, webhook.ErrNotFound) {
 			return nil, err // the store names the operation and the hook
@@ -141,6 +145,16 @@ func (c *Cache) Get(ctx context.Context, id string) (webhook.Hook, error) {
 		return webhook.Hook{}, err
 	}
 	return v.(entry).result(id)
+}
+
+// readTimeout bounds a shared store read, which no caller can cancel.
+const readTimeout = 10 * time.Second
+
+// sharedRead is the context of a read singleflight shares between callers: it
+// keeps the first caller's values but not its cancellation, so one caller
+// hanging up does not fail the others waiting on the same read.
+func sharedRead(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
 }
 
 // sweep drops, at most once a TTL, the entries older than the TTL; the caller
