@@ -26,6 +26,7 @@ type Requeuer interface {
 type SQSHandler struct {
 	svc         *Service
 	queue       webhook.Retrier
+	copies      Requeuer // queue, when it can defer and dead-letter by copy; else nil
 	concurrency int
 	log         *slog.Logger
 }
@@ -42,7 +43,8 @@ func NewSQSHandler(svc *Service, queue webhook.Retrier, concurrency int, log *sl
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &SQSHandler{svc: svc, queue: queue, concurrency: concurrency, log: log}
+	rq, _ := queue.(Requeuer)
+	return &SQSHandler{svc: svc, queue: queue, copies: rq, concurrency: concurrency, log: log}
 }
 
 // Handle delivers a batch and reports only the failed messages, so SQS deletes
@@ -110,7 +112,7 @@ func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage, b
 		m.Job = webhook.Job{}
 	}
 	out := h.svc.DeliverTo(work, m, batch)
-	rq, copies := h.queue.(Requeuer)
+	rq, copies := h.copies, h.copies != nil
 	switch out.Action {
 	case Ack:
 		return true

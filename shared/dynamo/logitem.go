@@ -62,20 +62,16 @@ func batchItem(entries []webhook.LogEntry, ttlSeconds int64) (map[string]types.A
 	item := map[string]types.AttributeValue{
 		"hookId":    &types.AttributeValueMemberS{Value: last.HookID},
 		"sk":        &types.AttributeValueMemberS{Value: sortKey(last.CreatedAt, last.DeliveryID, last.Attempt)},
-		attrFirstAt: numAttr(first.CreatedAt),
-		attrCount:   numAttr(int64(len(entries))),
-		attrFailed:  numAttr(int64(failed)),
+		attrFirstAt: number(first.CreatedAt),
+		attrCount:   number(int64(len(entries))),
+		attrFailed:  number(int64(failed)),
 		attrEntries: &types.AttributeValueMemberB{Value: gz},
 	}
 	if ttlSeconds > 0 {
 		// The newest entry's expiry: no entry leaves before its time.
-		item[TTLAttribute] = numAttr(last.CreatedAt/1000 + ttlSeconds)
+		item[TTLAttribute] = number(last.CreatedAt/1000 + ttlSeconds)
 	}
 	return item, nil
-}
-
-func numAttr(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
 
 // packEntries is the gzipped JSON of entries, one per line.
