@@ -421,40 +421,65 @@ func TestTemplateDeliveryQueue(t *testing.T) {
 	if !ok {
 		t.Fatalf("DeliveryQueue.QueueName = %v, want a !Sub the DLQ's redrive-allow policy can name", q["QueueName"])
 	}
+	// The slow lane's queue keeps jobs as the main one does: a job moved there
+	// has the same attempts, retention and dead-letter queue ahead of it.
+	slow := c.resource(t, "DeliverySlowQueue", "AWS::SQS::Queue")
+	for _, key := range []string{"VisibilityTimeout", "MessageRetentionPeriod", "MaximumMessageSize", "RedrivePolicy", "SqsManagedSseEnabled"} {
+		if !same(slow[key], q[key]) {
+			t.Errorf("DeliverySlowQueue.%s = %v, want DeliveryQueue's %v", key, slow[key], q[key])
+		}
+	}
+	slowName, ok := sub(slow["QueueName"])
+	if !ok {
+		t.Fatalf("DeliverySlowQueue.QueueName = %v, want a !Sub the DLQ's redrive-allow policy can name", slow["QueueName"])
+	}
 	allow := get(dlq, "RedriveAllowPolicy")
 	sources := list(get(allow, "sourceQueueArns"))
-	wantARN := "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:" + queueName
-	if get(allow, "redrivePermission") != "byQueue" || len(sources) != 1 || !same(sources[0], map[string]any{"Fn::Sub": wantARN}) {
-		t.Errorf("DeliveryDLQ.RedriveAllowPolicy = %v, want byQueue with only %s", allow, wantARN)
+	arn := func(name string) any {
+		return map[string]any{"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:" + name}
+	}
+	if get(allow, "redrivePermission") != "byQueue" || len(sources) != 2 || !same(sources[0], arn(queueName)) || !same(sources[1], arn(slowName)) {
+		t.Errorf("DeliveryDLQ.RedriveAllowPolicy = %v, want byQueue with only %s and %s", allow, queueName, slowName)
 	}
 }
 
 func TestTemplateDeliveryEventSource(t *testing.T) {
 	c := loadTemplate(t)
 	events, _ := c.fnProp(t, "DeliveryFunction", "Events").(map[string]any)
-	var sqs []map[string]any
+	// One mapping per lane, each with its own concurrency: the slow lane's
+	// hanging receivers must not hold the main lane's functions.
+	byQueue := map[string]map[string]any{}
 	for _, e := range events {
 		if get(e, "Type") == "SQS" {
 			p, _ := get(e, "Properties").(map[string]any)
-			sqs = append(sqs, p)
+			q, _ := get(p, "Queue", "Fn::GetAtt").([]any)
+			if len(q) == 2 {
+				byQueue[fmt.Sprint(q[0])] = p
+			}
 		}
 	}
-	if len(sqs) != 1 {
-		t.Fatalf("DeliveryFunction has %d SQS event sources, want 1", len(sqs))
+	if len(events) != 2 || len(byQueue) != 2 {
+		t.Fatalf("DeliveryFunction's SQS event sources by queue: %v; want DeliveryQueue's and DeliverySlowQueue's", byQueue)
 	}
-	es := sqs[0]
-	if got, want := es["Queue"], getAtt("DeliveryQueue", "Arn"); !same(got, want) {
-		t.Errorf("Queue = %v, want %v", got, want)
-	}
-	batch := toInt(t, "BatchSize", es["BatchSize"])
-	if batch != 10 {
-		t.Errorf("BatchSize = %d, want 10", batch)
-	}
-	if types := list(es["FunctionResponseTypes"]); !slices.Contains(types, any("ReportBatchItemFailures")) {
-		t.Errorf("FunctionResponseTypes = %v, want ReportBatchItemFailures: without it one failure retries the whole batch", types)
-	}
-	if got, want := get(es, "ScalingConfig", "MaximumConcurrency"), ref("DeliveryMaxConcurrency"); !same(got, want) {
-		t.Errorf("ScalingConfig.MaximumConcurrency = %v, want %v", got, want)
+	var batch int
+	for queue, concurrency := range map[string]string{"DeliveryQueue": "DeliveryMaxConcurrency", "DeliverySlowQueue": "DeliverySlowMaxConcurrency"} {
+		es := byQueue[queue]
+		if es == nil {
+			t.Fatalf("no event source for %s", queue)
+		}
+		if got, want := es["Queue"], getAtt(queue, "Arn"); !same(got, want) {
+			t.Errorf("%s: Queue = %v, want %v", queue, got, want)
+		}
+		batch = toInt(t, "BatchSize", es["BatchSize"])
+		if batch != 10 {
+			t.Errorf("%s: BatchSize = %d, want 10", queue, batch)
+		}
+		if types := list(es["FunctionResponseTypes"]); !slices.Contains(types, any("ReportBatchItemFailures")) {
+			t.Errorf("%s: FunctionResponseTypes = %v, want ReportBatchItemFailures: without it one failure retries the whole batch", queue, types)
+		}
+		if got, want := get(es, "ScalingConfig", "MaximumConcurrency"), ref(concurrency); !same(got, want) {
+			t.Errorf("%s: ScalingConfig.MaximumConcurrency = %v, want %v", queue, got, want)
+		}
 	}
 
 	// A batch must finish within the function timeout: ceil(batch/concurrency)
@@ -571,11 +596,12 @@ func TestTemplateRoles(t *testing.T) {
 			"IngestLogGroup": logs,
 		}},
 		{"DeliveryFunction", "DeliveryRole", map[string][]string{
-			"HooksTable":       {"dynamodb:GetItem", "dynamodb:UpdateItem"},
-			"DeliveriesTable":  {"dynamodb:PutItem"},
-			"DeliveryQueue":    {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"},
-			"DeliveryDLQ":      {"sqs:SendMessage"},
-			"DeliveryLogGroup": logs,
+			"HooksTable":        {"dynamodb:GetItem", "dynamodb:UpdateItem"},
+			"DeliveriesTable":   {"dynamodb:PutItem"},
+			"DeliveryQueue":     {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"},
+			"DeliverySlowQueue": {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"},
+			"DeliveryDLQ":       {"sqs:SendMessage"},
+			"DeliveryLogGroup":  logs,
 		}},
 	} {
 		t.Run(tc.fn, func(t *testing.T) {

@@ -40,13 +40,14 @@ import (
 const region = "us-east-1"
 
 // stack is one isolated deployment in moto: the two tables, the delivery queue
-// and its DLQ, as template.yaml declares them.
+// and its DLQ, and the slow lane's queue, as template.yaml declares them.
 type stack struct {
 	db                   *dynamodb.Client
 	sqs                  *sqs.Client
 	hooksTable, logTable string
 	queueURL, dlqURL     string
 	queueARN             string
+	slowURL, slowARN     string
 	schedule             string
 	hooks                *dynamo.HookStore
 	log                  *dynamo.DeliveryLog
@@ -83,6 +84,18 @@ func newStack(t *testing.T, schedule string) *stack {
 		t.Fatal(err)
 	}
 	s.queueARN = attrs.Attributes[string(types.QueueAttributeNameQueueArn)]
+	// The template's slow queue redrives to the same DLQ; here it has its own,
+	// which the function never sees (it dead-letters to DLQ_URL itself).
+	if s.slowURL, _, err = awstest.CreateQueues(t.Context(), s.sqs, awstest.Name("deliveries-slow"), sched.Attempts(), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	attrs, err = s.sqs.GetQueueAttributes(t.Context(), &sqs.GetQueueAttributesInput{
+		QueueUrl: &s.slowURL, AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.slowARN = attrs.Attributes[string(types.QueueAttributeNameQueueArn)]
 	s.hooks = dynamo.NewHookStore(s.db, s.hooksTable)
 	s.log = dynamo.NewDeliveryLog(s.db, s.logTable, time.Hour)
 	s.queue = sqsqueue.New(s.sqs, s.queueURL, s.dlqURL, sqsqueue.WithScanVisibility(30*time.Second))
@@ -104,6 +117,7 @@ func (s *stack) env(extra map[string]string) map[string]string {
 		"DELIVERIES_TABLE":            s.logTable,
 		"QUEUE_URL":                   s.queueURL,
 		"DLQ_URL":                     s.dlqURL,
+		"SLOW_QUEUE_URL":              s.slowURL,
 		"RETRY_SCHEDULE":              s.schedule,
 		"DELIVERY_TIMEOUT":            "3s",
 		"LOG_LEVEL":                   "info",

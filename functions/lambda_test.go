@@ -54,6 +54,7 @@ func TestLambdas(t *testing.T) {
 		t.Run("SSRF", func(t *testing.T) { t.Parallel(); testSSRF(t, &fl, &sec, bin) })
 		t.Run("SSRFRedirect", func(t *testing.T) { t.Parallel(); testSSRFRedirect(t, &fl, &sec, bin) })
 		t.Run("Relay", func(t *testing.T) { t.Parallel(); testRelay(t, &fl, &sec, bin) })
+		t.Run("SlowLane", func(t *testing.T) { t.Parallel(); testSlowLane(t, &fl, &sec, bin) })
 	})
 	t.Run("LogScan", func(t *testing.T) { testLogScan(t, &fl, &sec) })
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -26,7 +27,7 @@ func main() {
 	if err == nil && env.Err() == nil {
 		b, err = backend.OpenAWS(cfg, backend.AWS{
 			HooksTable: set.HooksTable, DeliveriesTable: set.DeliveriesTable, LogTTL: set.LogTTL,
-			QueueURL: set.QueueURL, DLQURL: set.DLQURL,
+			QueueURL: set.QueueURL, DLQURL: set.DLQURL, SlowQueueURL: set.SlowQueueURL,
 		}, backend.NeedHooks|backend.NeedLog|backend.NeedQueue)
 	}
 	if err = errors.Join(env.Err(), err); err != nil {
@@ -45,5 +46,9 @@ func main() {
 		Logger:       log,
 		Metrics:      metrics.New(os.Stdout, set.MetricsNamespace),
 	})
-	lambda.Start(delivery.NewSQSHandler(svc, b.Queue, 0, log).Handle)
+	h := delivery.NewSQSHandler(svc, b.Queue, 0, log)
+	if b.SlowQueue != nil {
+		h.WithSlowLane(b.SlowQueue, path.Base(set.SlowQueueURL), 0)
+	}
+	lambda.Start(h.Handle)
 }

@@ -26,7 +26,10 @@ type AWS struct {
 	DeliveriesTable string
 	QueueURL        string
 	DLQURL          string
-	SourcesTable    string
+	// SlowQueueURL is the delivery function's slow lane (with NeedQueue);
+	// "" opens none.
+	SlowQueueURL string
+	SourcesTable string
 	// LogTTL is how long delivery-log items live (0: dynamo.DefaultTTL).
 	LogTTL time.Duration
 	// QueueOptions configure the SQS adapter (logger, send concurrency, ...).
@@ -115,6 +118,9 @@ func OpenAWS(cfg aws.Config, a AWS, n Need) (*Backend, error) {
 		q := sqsqueue.New(sqs.NewFromConfig(cfg), queue, dlq, a.QueueOptions...)
 		if n&NeedQueue != 0 {
 			b.Queue = q
+			if a.SlowQueueURL != "" {
+				b.SlowQueue = sqsqueue.New(sqs.NewFromConfig(cfg), a.SlowQueueURL, dlq, a.QueueOptions...)
+			}
 		}
 		if n&NeedDead != 0 {
 			b.Dead = q

@@ -14,6 +14,7 @@ package backend
 import (
 	"errors"
 
+	"github.com/logto-webhooks/webhooks/shared/sqsqueue"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
 
@@ -30,7 +31,9 @@ type Backend struct {
 	Hooks webhook.HookStore
 	Log   webhook.DeliveryLog
 	Queue Queue
-	Dead  webhook.DeadLetters
+	// SlowQueue is the delivery function's slow lane (AWS only, when asked for).
+	SlowQueue *sqsqueue.Queue
+	Dead      webhook.DeadLetters
 	// Sources are the Logto tenants that relay to us (nil on AWS when the
 	// stack has no sources table).
 	Sources webhook.SourceStore

@@ -27,6 +27,7 @@ const (
 	EnvLogLevel         = "LOG_LEVEL"
 	EnvBatchConcurrency = "BATCH_CONCURRENCY"
 	EnvDLQURL           = "DLQ_URL"
+	EnvSlowQueueURL     = "SLOW_QUEUE_URL"
 	EnvHookMaxInFlight  = "HOOK_MAX_IN_FLIGHT"
 	// The ingest limits (ingest.Limits; docs/fanout.md).
 	EnvMaxDeliveries      = "MAX_DELIVERIES_PER_REQUEST"
@@ -45,7 +46,7 @@ var (
 		EnvMaxDeliveries, EnvMaxJobBytes, EnvMaxRequestJobBytes, EnvSourcesTable, EnvRelayReplayWindow}
 	DeliveryVars = []string{EnvHooksTable, EnvDeliveriesTable, EnvQueueURL, EnvHookCacheTTL, EnvRetrySchedule,
 		EnvDeliveryTimeout, EnvDeliveryLogTTL, EnvAllowPrivate, EnvUserAgent, EnvMetricsNamespace, EnvLogLevel, EnvBatchConcurrency,
-		EnvDLQURL, EnvHookMaxInFlight}
+		EnvDLQURL, EnvHookMaxInFlight, EnvSlowQueueURL}
 )
 
 // Env reads variables and collects every problem, so a misconfigured function

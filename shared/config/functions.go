@@ -41,11 +41,13 @@ func LoadIngest(e *Env) Ingest {
 // Delivery holds the delivery function's settings.
 type Delivery struct {
 	HooksTable, DeliveriesTable, QueueURL, DLQURL, MetricsNamespace string
-	Schedule                                                        delivery.Schedule
-	Sender                                                          delivery.SenderConfig
-	LogTTL, HookCacheTTL                                            time.Duration
-	Concurrency                                                     int
-	Isolation                                                       delivery.IsolationConfig
+	// SlowQueueURL is the slow lane's queue; "" delivers without one.
+	SlowQueueURL         string
+	Schedule             delivery.Schedule
+	Sender               delivery.SenderConfig
+	LogTTL, HookCacheTTL time.Duration
+	Concurrency          int
+	Isolation            delivery.IsolationConfig
 }
 
 // LoadDelivery reads the delivery function's settings; problems collect in e.Err.
@@ -55,6 +57,7 @@ func LoadDelivery(e *Env) Delivery {
 		DeliveriesTable: e.Required(EnvDeliveriesTable),
 		QueueURL:        e.Required(EnvQueueURL),
 		DLQURL:          e.Required(EnvDLQURL),
+		SlowQueueURL:    e.String(EnvSlowQueueURL, ""),
 		Schedule:        Parse(e, EnvRetrySchedule, delivery.DefaultSchedule, delivery.ParseSchedule),
 		Sender: delivery.SenderConfig{
 			Policy:    delivery.Policy{AllowPrivate: Parse(e, EnvAllowPrivate, []netip.Prefix(nil), delivery.ParseCIDRs)},

@@ -129,6 +129,9 @@ type hookState struct {
 	openUntil time.Time
 	openings  int
 	probing   bool
+	// slowUntil: until then this instance hands the hook's main-lane jobs
+	// to the slow lane without trying them (its last main-lane attempt was cut).
+	slowUntil time.Time
 	latency   time.Duration // moving average of attempt latency
 	history   uint32        // the last attempts, 1 bits for failures (newest lowest)
 	samples   int           // how many of history's bits count (at most window)
@@ -165,6 +168,8 @@ func newGate(cfg IsolationConfig, concurrency int, rand func() float64) *gate {
 type admission struct {
 	ok    bool
 	probe bool
+	// handOff, when !ok, sends the job to the slow lane instead of deferring it.
+	handOff bool
 	// wait and reason say, when !ok, how long to defer the job and why.
 	wait   time.Duration
 	reason string
@@ -192,7 +197,8 @@ func ownSlot(ctx context.Context) bool {
 // acquire is admit, waiting up to the answer's patience (real time, bounded
 // by ctx) for a slot of a quick hook at its limit.
 func (g *gate) acquire(ctx context.Context, h *webhook.Hook, timeout time.Duration, now func() time.Time) admission {
-	a := g.admit(h, timeout, now(), ownSlot(ctx))
+	lane := inMainLane(ctx)
+	a := g.admit(h, timeout, now(), ownSlot(ctx), lane)
 	if a.ok || a.free == nil {
 		return a
 	}
@@ -209,7 +215,7 @@ func (g *gate) acquire(ctx context.Context, h *webhook.Hook, timeout time.Durati
 			return a
 		}
 		g.unwait(h, a)
-		if a = g.admit(h, timeout, now(), ownSlot(ctx)); a.ok || a.free == nil {
+		if a = g.admit(h, timeout, now(), ownSlot(ctx), lane); a.ok || a.free == nil {
 			return a
 		}
 	}
@@ -230,8 +236,9 @@ func (g *gate) unwait(h *webhook.Hook, a admission) {
 // admit decides whether an attempt at hook h may start at now. An admitted
 // attempt must be finished with done. own says the job runs on a goroutine of
 // its own (the Lambda handler's batch), so its waiting holds no worker another
-// hook could use, and is not counted against the hook's waiters.
-func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time, own bool) admission {
+// hook could use, and is not counted against the hook's waiters. lane says the
+// job came from the main lane, which a hook cut there recently skips.
+func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time, own, lane bool) admission {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.evict(now)
@@ -254,6 +261,9 @@ func (g *gate) admit(h *webhook.Hook, timeout time.Duration, now time.Time, own 
 		st.probing = true
 		st.start(now)
 		return admission{ok: true, probe: true}
+	}
+	if lane && now.Before(st.slowUntil) {
+		return admission{handOff: true, reason: "too slow for the main lane until " + st.slowUntil.UTC().Format(time.RFC3339)}
 	}
 	if st.inFlight >= st.limit {
 		a := admission{wait: g.spread(g.retryIn(st, timeout, now)), reason: fmt.Sprintf("hook at its limit of %d attempts in flight", st.limit)}
@@ -401,6 +411,24 @@ func (g *gate) done(h *webhook.Hook, a admission, o attemptResult, now time.Time
 		}
 	}
 	return tr
+}
+
+// cut records an admitted attempt that SQSHandler cut after latency to hand
+// its job to the slow lane. Its result is unknown, so the circuit learns
+// nothing; the attempt was slow, so the limit halves, and the hook's main-lane
+// jobs skip to the slow lane for slowLaneFor.
+func (g *gate) cut(h *webhook.Hook, a admission, latency time.Duration, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	st := g.state(h.ID, now)
+	st.inFlight = max(st.inFlight-1, 0)
+	if a.probe {
+		st.probing = false
+	}
+	defer st.wake()
+	st.latency = max(st.latency, latency)
+	st.limit = max(st.limit/2, 1)
+	st.slowUntil = now.Add(slowLaneFor)
 }
 
 // The circuit's window: the last window attempts, of which at least tripRate

@@ -19,7 +19,7 @@ func testGate(cfg IsolationConfig) *gate {
 func admitN(g *gate, h *webhook.Hook, n int, now time.Time) []admission {
 	var out []admission
 	for range n {
-		if a := g.admit(h, 10*time.Second, now, false); a.ok {
+		if a := g.admit(h, 10*time.Second, now, false, false); a.ok {
 			out = append(out, a)
 		}
 	}
@@ -51,7 +51,7 @@ func TestGateAdaptiveLimit(t *testing.T) {
 			h := tt.hook
 			h.ID = "h"
 			for _, ok := range tt.results {
-				a := g.admit(&h, 10*time.Second, t0, false)
+				a := g.admit(&h, 10*time.Second, t0, false, false)
 				if !a.ok {
 					t.Fatalf("a lone attempt was not admitted: %+v", a)
 				}
@@ -68,7 +68,7 @@ func TestGateDefersAtTheLimit(t *testing.T) {
 	g := testGate(IsolationConfig{})
 	h := webhook.Hook{ID: "slow"}
 	held := admitN(g, &h, 2, t0)
-	a := g.admit(&h, 10*time.Second, t0, false)
+	a := g.admit(&h, 10*time.Second, t0, false, false)
 	if a.ok || a.wait < DefaultMinDefer || !strings.Contains(a.reason, "limit of 2") {
 		t.Fatalf("third attempt = %+v; want a deferral of at least %s naming the limit", a, DefaultMinDefer)
 	}
@@ -77,7 +77,7 @@ func TestGateDefersAtTheLimit(t *testing.T) {
 		t.Errorf("another hook got %d attempts; want 2: limits are per hook", got)
 	}
 	g.done(&h, held[0], attemptResult{ok: true, latency: 20 * time.Millisecond}, t0)
-	if a := g.admit(&h, 10*time.Second, t0, false); !a.ok {
+	if a := g.admit(&h, 10*time.Second, t0, false, false); !a.ok {
 		t.Errorf("after one finished, attempt = %+v; want admitted", a)
 	}
 }
@@ -88,7 +88,7 @@ func TestGateCircuit(t *testing.T) {
 	now := t0
 	var tr transition
 	for i := range 3 {
-		a := g.admit(&h, time.Second, now, false)
+		a := g.admit(&h, time.Second, now, false, false)
 		if !a.ok {
 			t.Fatalf("attempt %d deferred before the threshold: %+v", i+1, a)
 		}
@@ -100,17 +100,17 @@ func TestGateCircuit(t *testing.T) {
 	if !tr.openUntil.Equal(now.Add(time.Minute)) || !strings.Contains(tr.reason, "3 failed attempts in a row") {
 		t.Errorf("opened until %s (%q); want %s, naming the 3 failures", tr.openUntil, tr.reason, now.Add(time.Minute))
 	}
-	if a := g.admit(&h, time.Second, now.Add(30*time.Second), false); a.ok || a.wait != 30*time.Second {
+	if a := g.admit(&h, time.Second, now.Add(30*time.Second), false, false); a.ok || a.wait != 30*time.Second {
 		t.Errorf("while open: %+v; want deferred for the 30 s left", a)
 	}
 
 	// Half-open: one probe at a time; its failure reopens for twice as long.
 	now = now.Add(time.Minute)
-	probe := g.admit(&h, time.Second, now, false)
+	probe := g.admit(&h, time.Second, now, false, false)
 	if !probe.ok || !probe.probe {
 		t.Fatalf("after OpenFor: %+v; want a probe", probe)
 	}
-	if a := g.admit(&h, time.Second, now, false); a.ok || !strings.Contains(a.reason, "probe") {
+	if a := g.admit(&h, time.Second, now, false, false); a.ok || !strings.Contains(a.reason, "probe") {
 		t.Errorf("second attempt while probing = %+v; want deferred", a)
 	}
 	if tr := g.done(&h, probe, attemptResult{ok: false, latency: time.Second}, now); !tr.opened || !tr.openUntil.Equal(now.Add(2*time.Minute)) {
@@ -119,7 +119,7 @@ func TestGateCircuit(t *testing.T) {
 
 	// A successful probe closes it.
 	now = now.Add(2 * time.Minute)
-	probe = g.admit(&h, time.Second, now, false)
+	probe = g.admit(&h, time.Second, now, false, false)
 	if tr := g.done(&h, probe, attemptResult{ok: true, latency: time.Millisecond}, now); !tr.closed {
 		t.Errorf("successful probe: %+v; want closed", tr)
 	}
@@ -131,10 +131,10 @@ func TestGateCircuit(t *testing.T) {
 func TestGateFollowsTheStoredCircuit(t *testing.T) {
 	g := testGate(IsolationConfig{})
 	h := webhook.Hook{ID: "h", CircuitOpenUntil: t0.Add(time.Minute).UnixMilli(), CircuitReason: "elsewhere"}
-	if a := g.admit(&h, time.Second, t0, false); a.ok || a.wait != time.Minute {
+	if a := g.admit(&h, time.Second, t0, false, false); a.ok || a.wait != time.Minute {
 		t.Errorf("hook stored open: %+v; want deferred for a minute", a)
 	}
-	a := g.admit(&h, time.Second, t0.Add(time.Minute), false)
+	a := g.admit(&h, time.Second, t0.Add(time.Minute), false, false)
 	if !a.ok || !a.probe {
 		t.Fatalf("after the stored time: %+v; want a probe", a)
 	}
@@ -147,12 +147,12 @@ func TestGateEvictsIdleHooks(t *testing.T) {
 	g := testGate(IsolationConfig{})
 	for _, id := range []string{"a", "b", "c"} {
 		h := webhook.Hook{ID: id}
-		g.done(&h, g.admit(&h, time.Second, t0, false), attemptResult{ok: true, latency: time.Millisecond}, t0)
+		g.done(&h, g.admit(&h, time.Second, t0, false, false), attemptResult{ok: true, latency: time.Millisecond}, t0)
 	}
 	busy := webhook.Hook{ID: "busy"}
-	g.admit(&busy, time.Second, t0, false)
+	g.admit(&busy, time.Second, t0, false, false)
 	later := webhook.Hook{ID: "later"}
-	g.admit(&later, time.Second, t0.Add(idleEvict+2*time.Minute), false)
+	g.admit(&later, time.Second, t0.Add(idleEvict+2*time.Minute), false, false)
 	if len(g.hooks) != 2 {
 		t.Errorf("kept %d hooks' state; want 2 (the one in flight and the new one)", len(g.hooks))
 	}
@@ -204,7 +204,7 @@ func TestGateToleratesAFlakyReceiver(t *testing.T) {
 	h := webhook.Hook{ID: "flaky"}
 	pattern := []bool{true, true, false, true, true, false, true, true, true, true, true, true, true, false, false, false, false, false}
 	for i, ok := range pattern {
-		a := g.admit(&h, time.Second, t0, false)
+		a := g.admit(&h, time.Second, t0, false, false)
 		if !a.ok {
 			t.Fatalf("attempt %d deferred: %+v", i+1, a)
 		}
@@ -237,14 +237,14 @@ func TestGateCapsWaitersOnSharedWorkers(t *testing.T) {
 	h := webhook.Hook{ID: "new"}
 	admitN(g, &h, 2, t0)
 	for i := range 2 {
-		if a := g.admit(&h, time.Second, t0, false); a.ok || a.free == nil {
+		if a := g.admit(&h, time.Second, t0, false, false); a.ok || a.free == nil {
 			t.Fatalf("waiter %d: %+v; want told to wait", i+1, a)
 		}
 	}
-	if a := g.admit(&h, time.Second, t0, false); a.ok || a.free != nil {
+	if a := g.admit(&h, time.Second, t0, false, false); a.ok || a.free != nil {
 		t.Errorf("third waiter on shared workers: %+v; want deferred at once", a)
 	}
-	if a := g.admit(&h, time.Second, t0, true); a.ok || a.free == nil {
+	if a := g.admit(&h, time.Second, t0, true, false); a.ok || a.free == nil {
 		t.Errorf("a job with a goroutine of its own: %+v; want told to wait", a)
 	}
 }

@@ -121,17 +121,22 @@ type Action int
 // (its hook is at its in-flight limit or its circuit is open), and must not
 // use one of its attempts (webhook.Consumer.Defer). DeadLetter asks the queue to retire
 // the message without further POSTs (the job cannot or may not be sent again).
+// HandOff sends a main-lane job to the slow lane without using an attempt
+// (only SQSHandler's main lane, which has one, gets it; see lane.go).
 const (
 	Ack Action = iota
 	Retry
 	DeadLetter
 	Defer
+	HandOff
 )
 
 // Outcome is the result of Deliver.
 type Outcome struct {
 	Action Action
 	Delay  time.Duration
+	// Posted says an attempt was made and answered or failed (not cut).
+	Posted bool
 }
 
 // Deliver makes one attempt at m and says what the queue should do next. It never
@@ -164,7 +169,7 @@ type tally []metrics.Value
 
 func (t *tally) add(name string) { *t = append(*t, metrics.Count(name, 1)) }
 
-func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outcome {
+func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) (out Outcome) {
 	job := m.Job
 	log := s.cfg.Logger.With("deliveryId", job.DeliveryID, "hookId", job.HookID, "event", job.Event, "attempt", m.Attempt)
 	if err := job.Validate(); err != nil {
@@ -178,6 +183,8 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 		log.InfoContext(ctx, "delivery: hook deleted, dropping job")
 		t.add(metrics.DeliveryDropped)
 		return Outcome{Action: Ack}
+	case err != nil && handedOff(ctx):
+		return s.handOff(ctx, log, t, "cut while loading the hook")
 	case err != nil:
 		log.ErrorContext(ctx, "delivery: cannot load hook", "error", err)
 		return s.retryOrDead(ctx, log, t, m, s.cfg.Schedule.Attempts(), 0)
@@ -196,12 +203,22 @@ func (s *Service) deliver(ctx context.Context, m webhook.Message, t *tally) Outc
 	now := s.cfg.Now()
 	timeout := hook.Timeout(s.cfg.Timeout)
 	adm := s.gate.acquire(ctx, &hook, timeout, s.cfg.Now)
-	if !adm.ok {
+	switch {
+	case adm.handOff:
+		return s.handOff(ctx, log, t, adm.reason)
+	case !adm.ok:
 		return s.deferJob(ctx, log, t, job, adm, now)
 	}
 	now = s.cfg.Now() // the wait for a slot may have taken a moment
 	body := job.Body()
 	resp, postErr := Attempt(ctx, s.cfg.Poster, &hook, job.DeliveryID, body, now, s.cfg.Timeout)
+	if postErr != nil && handedOff(ctx) {
+		// Not an attempt: its result is unknown, and the slow lane makes it again.
+		s.gate.cut(&hook, adm, s.cfg.Now().Sub(now), s.cfg.Now())
+		return s.handOff(ctx, log, t, fmt.Sprintf("no answer within %s, while the rest of its batch was done", resp.Latency.Round(time.Millisecond)))
+	}
+	// Every outcome from here on follows an attempt.
+	defer func() { out.Posted = true }()
 
 	entry := webhook.LogEntry{
 		HookID: job.HookID, DeliveryID: job.DeliveryID, EventID: job.EventID, Event: job.Event,
@@ -390,6 +407,13 @@ func (s *Service) circuitChanged(ctx context.Context, log *slog.Logger, t *tally
 		log.ErrorContext(ctx, "delivery: cannot store the circuit state", "error", err)
 	}
 	s.hooks.Forget(hook.ID)
+}
+
+// handOff answers a main-lane job that goes to the slow lane, and why.
+func (s *Service) handOff(ctx context.Context, log *slog.Logger, t *tally, reason string) Outcome {
+	log.DebugContext(ctx, "delivery: handed to the slow lane", "reason", reason)
+	t.add(metrics.DeliveryHandedOff)
+	return Outcome{Action: HandOff}
 }
 
 // deferJob answers a job the gate did not admit: Defer, unless the job has

@@ -159,7 +159,11 @@ func TestDeliverTracksFailingHooks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newDisableFixture(t, tt.disableAfter, tt.answer, tt.hook)
-			if got := f.svc.Deliver(t.Context(), message(max(tt.attempt, 1))); got != tt.want {
+			got := f.svc.Deliver(t.Context(), message(max(tt.attempt, 1)))
+			if !got.Posted {
+				t.Error("the outcome does not say an attempt was made")
+			}
+			if got.Posted = false; got != tt.want {
 				t.Errorf("outcome %+v, want %+v", got, tt.want)
 			}
 			if !slices.Equal(f.hooks.calls, tt.wantCalls) {
@@ -259,7 +263,11 @@ func TestDeliverFailingSinceErrorsAreNotFatal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newDisableFixture(t, 0, tt.answer, tt.hook)
 			f.hooks.err = errors.New("throttled")
-			if got := f.svc.Deliver(t.Context(), message(1)); got != tt.want {
+			got := f.svc.Deliver(t.Context(), message(1))
+			if !got.Posted {
+				t.Error("the outcome does not say an attempt was made")
+			}
+			if got.Posted = false; got != tt.want {
 				t.Errorf("outcome %+v, want %+v", got, tt.want)
 			}
 			if len(f.hooks.calls) != 1 {

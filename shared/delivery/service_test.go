@@ -159,7 +159,10 @@ func TestDeliverFailures(t *testing.T) {
 			}
 			f := newFixture(t, tt.answer, hooks...)
 			got := f.svc.Deliver(context.Background(), message(tt.attempt))
-			if got != tt.want {
+			if got.Posted != (tt.posts > 0) {
+				t.Errorf("Posted = %v after %d POSTs", got.Posted, tt.posts)
+			}
+			if got.Posted = false; got != tt.want {
 				t.Errorf("outcome %+v, want %+v", got, tt.want)
 			}
 			if len(f.poster.requests) != tt.posts {

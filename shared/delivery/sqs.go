@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,13 +23,30 @@ type Requeuer interface {
 	SendDead(ctx context.Context, m webhook.Message) error
 }
 
-// SQSHandler is the delivery Lambda's handler for the SQS event source mapping.
+// LaneQueue is a queue SQSHandler settles messages in by itself: it changes
+// their visibility (retries) and sends copies (deferrals, dead letters,
+// hand-offs). The SQS adapter is one.
+type LaneQueue interface {
+	webhook.Retrier
+	Requeuer
+}
+
+// SQSHandler is the delivery Lambda's handler for the SQS event source
+// mappings: the delivery queue's (the main lane) and, with WithSlowLane, the
+// slow queue's (see lane.go).
 type SQSHandler struct {
 	svc         *Service
-	queue       webhook.Retrier
-	copies      Requeuer // queue, when it can defer and dead-letter by copy; else nil
+	main, slow  lane
+	slowName    string
+	floor       time.Duration
 	concurrency int
 	log         *slog.Logger
+}
+
+// lane is one queue's means of settling its messages.
+type lane struct {
+	queue  webhook.Retrier
+	copies Requeuer // queue, when it can defer and dead-letter by copy; else nil
 }
 
 // NewSQSHandler returns a handler delivering each batch with at most concurrency
@@ -44,7 +62,19 @@ func NewSQSHandler(svc *Service, queue webhook.Retrier, concurrency int, log *sl
 		log = slog.New(slog.DiscardHandler)
 	}
 	rq, _ := queue.(Requeuer)
-	return &SQSHandler{svc: svc, queue: queue, copies: rq, concurrency: concurrency, log: log}
+	return &SQSHandler{svc: svc, main: lane{queue: queue, copies: rq}, floor: DefaultHandOffFloor, concurrency: concurrency, log: log}
+}
+
+// WithSlowLane gives h a slow lane, the SQS queue named name: records from
+// it (their EventSourceARN ends in ":"+name) are delivered without cuts and
+// settled in queue; main-lane jobs cut or known slow are copied into queue.
+// floor is the hand-off floor (0: DefaultHandOffFloor). It returns h.
+func (h *SQSHandler) WithSlowLane(queue LaneQueue, name string, floor time.Duration) *SQSHandler {
+	h.slow, h.slowName = lane{queue: queue, copies: queue}, name
+	if floor > 0 {
+		h.floor = floor
+	}
+	return h
 }
 
 // Handle delivers a batch and reports only the failed messages, so SQS deletes
@@ -71,6 +101,12 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 	if logs != nil {
 		work = withLogBatch(work, logs)
 	}
+	var watch *stopwatch
+	if h.slow.queue != nil {
+		// Main-lane stragglers are cut (lane.go); a slow-lane batch has none.
+		watch = newStopwatch(h.floor, h.svc.gate.cfg.SlowAfter)
+		defer watch.close()
+	}
 	var (
 		mu       sync.Mutex
 		failures []events.SQSBatchItemFailure
@@ -84,7 +120,16 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 		wg.Add(1)
 		go func(rec events.SQSMessage) {
 			defer func() { <-sem; wg.Done() }()
-			if !h.deliver(ctx, work, rec, batch) {
+			l, w, finish := h.slow, work, func(bool) {}
+			if watch == nil || !strings.HasSuffix(rec.EventSourceARN, ":"+h.slowName) {
+				l = h.main
+				if watch != nil {
+					w, finish = watch.start(withMainLane(work))
+				}
+			}
+			done, posted := h.deliver(ctx, w, rec, batch, l)
+			finish(posted)
+			if !done {
 				mu.Lock()
 				failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 				mu.Unlock()
@@ -101,9 +146,10 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 // DeadlineReserve is the time SQSHandler keeps for settling the batch.
 const DeadlineReserve = 3 * time.Second
 
-// deliver handles one record and reports whether SQS may delete it; the attempt
-// runs under work, the settling under ctx.
-func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage, batch *metrics.Batch) bool {
+// deliver handles one record from lane l and reports whether SQS may delete
+// it, and whether an attempt was made; the attempt runs under work, the
+// settling under ctx.
+func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage, batch *metrics.Batch, l lane) (done, posted bool) {
 	job, err := webhook.DecodeJob([]byte(rec.Body))
 	m := webhook.Message{Job: job, Receipt: rec.ReceiptHandle, Attempt: webhook.ReceiveAttempt(job, rec.Attributes["ApproximateReceiveCount"])}
 	if err != nil {
@@ -112,10 +158,19 @@ func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage, b
 		m.Job = webhook.Job{}
 	}
 	out := h.svc.DeliverTo(work, m, batch)
-	rq, copies := h.copies, h.copies != nil
+	rq, copies := l.copies, l.copies != nil
 	switch out.Action {
 	case Ack:
-		return true
+		return true, out.Posted
+	case HandOff:
+		if h.slow.copies == nil {
+			break // no slow lane (never: only the main lane beside one hands off)
+		}
+		if err := h.slow.copies.Requeue(ctx, m, 0); err != nil {
+			h.log.ErrorContext(ctx, "delivery: cannot hand job to the slow lane; retrying it instead", "messageId", rec.MessageId, "error", err)
+			break
+		}
+		return true, false
 	case Defer:
 		if !copies {
 			break // retried below: costs the job an attempt
@@ -124,7 +179,7 @@ func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage, b
 			h.log.ErrorContext(ctx, "delivery: cannot defer job; retrying it instead", "messageId", rec.MessageId, "error", err)
 			break
 		}
-		return true
+		return true, false
 	case DeadLetter:
 		out.Delay = 0
 		if m.Job.Validate() != nil || !copies {
@@ -134,11 +189,11 @@ func (h *SQSHandler) deliver(ctx, work context.Context, rec events.SQSMessage, b
 			h.log.ErrorContext(ctx, "delivery: cannot dead-letter job; the redrive policy will", "messageId", rec.MessageId, "error", err)
 			break
 		}
-		return true
+		return true, out.Posted
 	}
-	if err := h.queue.Retry(ctx, m, out.Delay); err != nil {
+	if err := l.queue.Retry(ctx, m, out.Delay); err != nil {
 		// The message still comes back, after the queue's default visibility.
 		h.log.ErrorContext(ctx, "delivery: cannot set retry delay", "messageId", rec.MessageId, "error", err)
 	}
-	return false
+	return false, out.Posted
 }

@@ -23,6 +23,10 @@ const (
 	// DeliveryDeferred counts jobs put back without an attempt (their hook was
 	// at its in-flight limit or its circuit was open).
 	DeliveryDeferred = "DeliveryDeferred"
+	// DeliveryHandedOff counts main-lane jobs sent to the slow lane: cut after
+	// running too long beside the rest of their batch, or of a hook this
+	// instance already found slow.
+	DeliveryHandedOff = "DeliveryHandedOff"
 	// CircuitOpened and CircuitClosed count breaker transitions (Event
 	// dimension); CircuitOpen is 1 when a hook's circuit opens and 0 when it
 	// closes, with a HookId dimension (see EmitHook).
