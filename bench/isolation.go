@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -231,7 +232,7 @@ func benchIsolation(ctx context.Context, o options, r *results) error {
 	r.add(figure{Key: "isolation/handler-healthy-p99", Value: msf(percentile(beside, 99)), Unit: "ms",
 		Base: msf(percentile(alone, 99)), BaseDesc: "the same hook alone", Target: atMost(3),
 		Note: "SQSHandler, mixed batches of 10 from one queue, " + handlerIsolationShape +
-			"; each instance's first batch waits for one timeout before the circuit opens: " + note(alone, beside)})
+			"; each main-lane instance's first batch cuts the neighbour's attempts and hands them to the slow lane: " + note(alone, beside)})
 	tripped, err := handlerIsolationRun(ctx, true, true)
 	if err != nil {
 		return fmt.Errorf("handler, beside a tripped hook: %w", err)
@@ -246,33 +247,60 @@ func ms(d time.Duration) string   { return d.Round(100 * time.Microsecond).Strin
 func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // handlerIsolationShape describes the handler figure's setup.
-const handlerIsolationShape = "4 instances (own Service each, shared hook store), neighbour timeout 10 s"
+const handlerIsolationShape = "4 instances on the main lane and 4 on the slow lane (own Service each, shared hook store), neighbour timeout 10 s"
 
-// handlerInstances is how many delivery Lambda instances the handler figure
-// runs side by side (the event source mapping's MaximumConcurrency).
-const handlerInstances = 4
+// handlerInstances and slowInstances are how many delivery Lambda instances
+// the handler figure runs side by side on each lane (each event source
+// mapping's MaximumConcurrency; template.yaml's default for the slow lane).
+const (
+	handlerInstances = 4
+	slowInstances    = 4
+)
 
 // esmQueue adapts the memory queue to what SQSHandler needs, the way the SQS
 // adapter does: retries hide the message; a deferral or dead-letter settles it
 // here and the handler reports it done, so the "event source mapping" (the
-// loop in handlerIsolationRun) must not delete it.
+// loop in handlerIsolationRun) must not delete it. Its records' receipts and
+// ARNs carry its lane's name, so that a hand-off from the other lane (a
+// receipt it does not own) becomes a copy sent to it, as SendMessage would.
 type esmQueue struct {
 	q       *webhooktest.MemoryQueue
+	name    string
 	mu      sync.Mutex
 	settled map[string]bool
 }
 
+func newESMQueue(name string) *esmQueue {
+	return &esmQueue{q: webhooktest.NewMemoryQueue(8, time.Minute), name: name, settled: map[string]bool{}}
+}
+
+// own strips the lane's prefix from m's receipt; ok is false for a message of
+// the other lane.
+func (e *esmQueue) own(m webhook.Message) (webhook.Message, bool) {
+	r, ok := strings.CutPrefix(m.Receipt, e.name+"|")
+	m.Receipt = r
+	return m, ok
+}
+
 func (e *esmQueue) Retry(ctx context.Context, m webhook.Message, d time.Duration) error {
+	m, _ = e.own(m)
 	return e.q.Retry(ctx, m, d)
 }
 
 func (e *esmQueue) Requeue(ctx context.Context, m webhook.Message, d time.Duration) error {
+	mine, ok := e.own(m)
+	if !ok {
+		j := m.Job
+		j.Attempt = max(m.Attempt-1, 0)
+		return e.q.Send(ctx, []webhook.Job{j})
+	}
 	e.mark(m.Receipt)
-	return e.q.Defer(ctx, m, d)
+	return e.q.Defer(ctx, mine, d)
 }
 
 func (e *esmQueue) SendDead(ctx context.Context, m webhook.Message) error {
 	e.mark(m.Receipt)
+	m, _ = e.own(m)
 	return e.q.DeadLetter(ctx, m)
 }
 
@@ -320,7 +348,7 @@ func handlerIsolationRun(ctx context.Context, neighbour, tripped bool) ([]time.D
 			return nil, err
 		}
 	}
-	q := &esmQueue{q: webhooktest.NewMemoryQueue(8, time.Minute), settled: map[string]bool{}}
+	q, slow := newESMQueue("main"), newESMQueue("slow")
 	var jobs []webhook.Job
 	now := time.Now().UnixNano()
 	for i := range isolationEvents {
@@ -336,10 +364,16 @@ func handlerIsolationRun(ctx context.Context, neighbour, tripped bool) ([]time.D
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	for range handlerInstances {
+	// Each lane's mapping runs its own instances, as template.yaml's
+	// DeliveryMaxConcurrency and DeliverySlowMaxConcurrency have them.
+	for i := range handlerInstances + slowInstances {
 		svc := delivery.NewService(delivery.Config{Hooks: hooks, Poster: delivery.NewSender(delivery.SenderConfig{Policy: delivery.Policy{AllowPrivate: loopback}})})
-		h := delivery.NewSQSHandler(svc, q, concurrency, nil)
-		wg.Go(func() { esmLoop(runCtx, q, h) })
+		h := delivery.NewSQSHandler(svc, q, concurrency, nil).WithSlowLane(slow, slow.name, 0)
+		from := q
+		if i >= handlerInstances {
+			from = slow
+		}
+		wg.Go(func() { esmLoop(runCtx, from, h) })
 	}
 	deadline := time.Now().Add(10 * time.Minute)
 	for len(healthy.received()) < isolationEvents && time.Now().Before(deadline) && ctx.Err() == nil {
@@ -366,8 +400,10 @@ func esmLoop(ctx context.Context, q *esmQueue, h *delivery.SQSHandler) {
 		}
 		ev := events.SQSEvent{Records: make([]events.SQSMessage, len(msgs))}
 		for i, m := range msgs {
-			ev.Records[i] = events.SQSMessage{MessageId: m.Receipt, ReceiptHandle: m.Receipt, Body: encodeJob(m.Job),
-				Attributes: map[string]string{"ApproximateReceiveCount": strconv.Itoa(m.Attempt)}}
+			r := q.name + "|" + m.Receipt
+			ev.Records[i] = events.SQSMessage{MessageId: r, ReceiptHandle: r, Body: encodeJob(m.Job),
+				EventSourceARN: "arn:aws:sqs:bench:000000000000:" + q.name,
+				Attributes:     map[string]string{"ApproximateReceiveCount": strconv.Itoa(m.Attempt)}}
 		}
 		resp, _ := h.Handle(context.WithoutCancel(ctx), ev)
 		failed := map[string]bool{}
@@ -375,7 +411,7 @@ func esmLoop(ctx context.Context, q *esmQueue, h *delivery.SQSHandler) {
 			failed[f.ItemIdentifier] = true
 		}
 		for _, m := range msgs {
-			if !q.take(m.Receipt) && !failed[m.Receipt] {
+			if r := q.name + "|" + m.Receipt; !q.take(r) && !failed[r] {
 				_ = q.q.Ack(ctx, m)
 			}
 		}

@@ -39,7 +39,7 @@ var ErrHandedOff = errors.New("handed to the slow lane")
 
 // Hand-off defaults (see the slow lane above).
 const (
-	DefaultHandOffFloor = 100 * time.Millisecond
+	DefaultHandOffFloor = 50 * time.Millisecond
 	HandOffFactor       = 4
 	// slowLaneFor is how long an instance sends a cut hook's jobs straight to
 	// the slow lane before it tries the hook in the main lane again.

@@ -14,8 +14,12 @@ import (
 type Worker struct {
 	Service *Service
 	Queue   webhook.Consumer
-	// Concurrency bounds POSTs in flight (0: the Service's Config.Concurrency,
-	// whose isolation limits are sized for it).
+	// Concurrency bounds the attempts that hold a worker (0: the Service's
+	// Config.Concurrency, whose isolation limits are sized for it). An attempt
+	// still running after DefaultHandOffFloor lets go of its worker and runs on
+	// among at most as many slow ones: a receiver that hangs then holds no
+	// worker a quick hook could use (the in-process counterpart of the slow
+	// lane), and at most 2 x Concurrency attempts are ever in flight.
 	Concurrency int
 	// Wait is the long-poll duration of each receive (default 1 s).
 	Wait   time.Duration
@@ -47,6 +51,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	// the other settles of the moment, and holding the slot for it would leave
 	// the receiver idle. settling bounds the jobs waiting so.
 	settling := make(chan struct{}, settleBacklog*conc)
+	slow := make(chan struct{}, conc)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -82,12 +87,49 @@ func (w *Worker) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func(m webhook.Message) {
 				defer wg.Done()
+				release := detach(sem, slow, DefaultHandOffFloor)
 				out := w.Service.Deliver(work, m)
 				settling <- struct{}{}
-				<-sem
+				release()
 				w.settle(work, log, m, out)
 				<-settling
 			}(m)
+		}
+	}
+}
+
+// detach moves a job's hold from one of sem's slots to one of slow's once it
+// has run for after, if slow has one free; release frees whichever it holds.
+func detach(sem, slow chan struct{}, after time.Duration) (release func()) {
+	var (
+		mu      sync.Mutex
+		done    bool
+		slowing bool
+	)
+	t := time.AfterFunc(after, func() {
+		select {
+		case slow <- struct{}{}:
+		default:
+			return // the slow pool is full: keep the worker
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if done {
+			<-slow
+			return
+		}
+		slowing = true
+		<-sem
+	})
+	return func() {
+		t.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		done = true
+		if slowing {
+			<-slow
+		} else {
+			<-sem
 		}
 	}
 }
