@@ -31,12 +31,8 @@ func Permanent(err error) bool {
 	return errors.Is(err, ErrInvalidURL) || errors.Is(err, ErrForbiddenDestination) || errors.Is(err, ErrInvalidHeader)
 }
 
-// errAttemptTimeout tells our own timeout from the caller's deadline;
-// errBodyTimeout ends a response body that is still arriving after BodyTimeout.
-var (
-	errAttemptTimeout = errors.New("attempt timed out")
-	errBodyTimeout    = errors.New("response body too slow")
-)
+// errAttemptTimeout tells our own timeout from the caller's deadline.
+var errAttemptTimeout = errors.New("attempt timed out")
 
 // Sender defaults.
 const (
@@ -174,16 +170,21 @@ func (s *Sender) Post(ctx context.Context, r Request) (Response, error) {
 	if timeout <= 0 {
 		timeout = s.cfg.Timeout
 	}
+	// One context bounds the attempt and, cancelled early, cuts a slow body
+	// (see below): a second context under it for the body would cost every
+	// attempt a child registration before its POST.
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errAttemptTimeout)
 	defer cancel()
-	ctx, stopBody := context.WithCancelCause(ctx)
-	defer stopBody(nil)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(r.Body))
 	if err != nil {
 		return Response{}, fmt.Errorf("%w: cannot build a request to host %s", ErrInvalidURL, host)
 	}
-	if r.Header != nil {
-		req.Header = r.Header.Clone()
+	// r.Header is the caller's: the request gets its own map, sized for the
+	// two defaults, sharing the value slices, which nothing here or in the
+	// client appends to or writes (Set replaces a slice).
+	req.Header = make(http.Header, len(r.Header)+2)
+	for k, v := range r.Header {
+		req.Header[k] = v
 	}
 	if req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -201,13 +202,18 @@ func (s *Sender) Post(ctx context.Context, r Request) (Response, error) {
 		return Response{Latency: time.Since(start)}, describe(ctx, host, timeout, err)
 	}
 	defer resp.Body.Close()
-	// A body cut short by a reset, the timeout or BodyTimeout still leaves a
-	// status: the receiver answered, so the partial body is kept and no error
-	// returned. Cutting it closes the connection instead of reusing it.
-	slow := time.AfterFunc(s.cfg.BodyTimeout, func() { stopBody(errBodyTimeout) })
-	defer slow.Stop()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxResponseBytes))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	body := []byte{}
+	if resp.Body != http.NoBody {
+		// A body cut short by a reset, the timeout or BodyTimeout still
+		// leaves a status: the receiver answered, so the partial body is
+		// kept and no error returned. Cutting it closes the connection
+		// instead of reusing it. (A 204, the usual answer, has no body to
+		// read or time.)
+		slow := time.AfterFunc(s.cfg.BodyTimeout, cancel)
+		defer slow.Stop()
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxResponseBytes))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	}
 	return Response{
 		Status:     resp.StatusCode,
 		Body:       body,

@@ -12,9 +12,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
 	"net/http"
+	"net/textproto"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -33,9 +35,14 @@ const SecretPrefix = "whsec_"
 // Logto returns Logto's signature of body: lower-case hex HMAC-SHA256 keyed with
 // the UTF-8 bytes of key, with no prefix or timestamp (docs/logto-webhooks.md §6).
 func Logto(key string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(key))
+	return logtoWith(hmac.New(sha256.New, []byte(key)), body)
+}
+
+// logtoWith is Logto with m, a fresh HMAC-SHA256 keyed with the key.
+func logtoWith(m hash.Hash, body []byte) string {
 	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(m.Sum(sum[:0]))
 }
 
 // Secret returns the Standard Webhooks secret a receiver configures for a hook
@@ -50,16 +57,44 @@ func Secret(key string) string {
 // raw key bytes. Several signatures let a receiver holding any one of the keys
 // verify, which is how a rotation overlaps.
 func Standard(keys []string, id string, ts time.Time, body []byte) string {
-	prefix := id + "." + strconv.FormatInt(ts.Unix(), 10) + "."
-	sigs := make([]string, 0, len(keys))
-	for _, k := range keys {
-		m := hmac.New(sha256.New, []byte(k))
-		m.Write([]byte(prefix))
-		m.Write(body)
-		sigs = append(sigs, "v1,"+base64.StdEncoding.EncodeToString(m.Sum(nil)))
-	}
-	return strings.Join(sigs, " ")
+	return standardWith(nil, keys, id, strconv.FormatInt(ts.Unix(), 10), body)
 }
+
+// standardWith is Standard with the timestamp formatted, and with first, when
+// not nil, an HMAC keyed with keys[0] already used once: reset, it spares Sign
+// a second key setup for the key both schemes sign with.
+func standardWith(first hash.Hash, keys []string, id, ts string, body []byte) string {
+	prefix := make([]byte, 0, len(id)+len(ts)+2)
+	prefix = append(append(append(append(prefix, id...), '.'), ts...), '.')
+	const sigLen = len("v1,") + (sha256.Size+2)/3*4
+	out := make([]byte, 0, len(keys)*(sigLen+1))
+	var sum [sha256.Size]byte
+	for i, k := range keys {
+		m := first
+		if i > 0 || m == nil {
+			m = hmac.New(sha256.New, []byte(k))
+		} else {
+			m.Reset()
+		}
+		m.Write(prefix)
+		m.Write(body)
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, "v1,"...)
+		out = base64.StdEncoding.AppendEncode(out, m.Sum(sum[:0]))
+	}
+	return string(out)
+}
+
+// The header names as http.Header keys: setting them canonical spares Sign
+// the canonicalisation (an allocation each) that Set and Del do.
+var (
+	keyLogto     = textproto.CanonicalMIMEHeaderKey(HeaderLogto)
+	keyID        = textproto.CanonicalMIMEHeaderKey(HeaderID)
+	keyTimestamp = textproto.CanonicalMIMEHeaderKey(HeaderTimestamp)
+	keySignature = textproto.CanonicalMIMEHeaderKey(HeaderSignature)
+)
 
 // Sign sets the signature headers of a delivery of body on h. keys are the
 // hook's keys, current first (webhook.Hook.SigningKeys); empty keys are skipped,
@@ -79,20 +114,33 @@ func Standard(keys []string, id string, ts time.Time, body []byte) string {
 //
 // Sign sets these headers last, overwriting custom headers of the same names.
 func Sign(h http.Header, keys []string, id string, ts time.Time, body []byte) {
-	h.Del(HeaderLogto)
-	h.Del(HeaderSignature)
+	// As h.Del and h.Set would, with the names canonical already; the four
+	// values share one backing array, each capped so an append copies.
+	delete(h, keyLogto)
+	delete(h, keySignature)
+	vals := make([]string, 4)
+	unix := strconv.FormatInt(ts.Unix(), 10)
+	var first hash.Hash // keyed with keys[0] when it is non-empty
 	if len(keys) > 0 && keys[0] != "" {
-		h.Set(HeaderLogto, Logto(keys[0], body))
+		first = hmac.New(sha256.New, []byte(keys[0]))
+		vals[0] = logtoWith(first, body)
+		h[keyLogto] = vals[0:1:1]
 	}
-	h.Set(HeaderID, id)
-	h.Set(HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
-	var nonEmpty []string
-	for _, k := range keys {
-		if k != "" {
-			nonEmpty = append(nonEmpty, k)
+	vals[1], vals[2] = id, unix
+	h[keyID] = vals[1:2:2]
+	h[keyTimestamp] = vals[2:3:3]
+	// first, when set, is keyed with nonEmpty[0] too: keys[0] is non-empty.
+	nonEmpty := keys
+	if slices.Contains(keys, "") {
+		nonEmpty = nil
+		for _, k := range keys {
+			if k != "" {
+				nonEmpty = append(nonEmpty, k)
+			}
 		}
 	}
 	if len(nonEmpty) > 0 {
-		h.Set(HeaderSignature, Standard(nonEmpty, id, ts, body))
+		vals[3] = standardWith(first, nonEmpty, id, unix, body)
+		h[keySignature] = vals[3:4:4]
 	}
 }

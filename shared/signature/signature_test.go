@@ -1,6 +1,10 @@
 package signature_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -228,3 +232,55 @@ func TestVerifyStandardAcceptsPreviousKey(t *testing.T) {
 }
 
 func body2(b []byte) string { return strings.Replace(string(b), "h1", "h2", 1) }
+
+// TestSignMatchesReference pins every header Sign sets to an independent
+// HMAC-SHA256 computation for each shape of key list, since Sign reuses the
+// current key's HMAC for both schemes.
+func TestSignMatchesReference(t *testing.T) {
+	body := []byte(`{"event":"User.Created","hookId":"h1"}`)
+	ts := time.Unix(1700000000, 0)
+	mac := func(key, msg string) []byte {
+		m := hmac.New(sha256.New, []byte(key))
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	std := func(keys ...string) string {
+		var sigs []string
+		for _, k := range keys {
+			sigs = append(sigs, "v1,"+base64.StdEncoding.EncodeToString(mac(k, "msg_1.1700000000."+string(body))))
+		}
+		return strings.Join(sigs, " ")
+	}
+	for _, tt := range []struct {
+		keys      []string
+		logto     string
+		signature string
+	}{
+		{[]string{"k1"}, hex.EncodeToString(mac("k1", string(body))), std("k1")},
+		{[]string{"new", "old"}, hex.EncodeToString(mac("new", string(body))), std("new", "old")},
+		{[]string{"new", "", "old"}, hex.EncodeToString(mac("new", string(body))), std("new", "old")},
+		{[]string{"", "old"}, "", std("old")},
+		{[]string{"", ""}, "", ""},
+	} {
+		h := http.Header{}
+		signature.Sign(h, tt.keys, "msg_1", ts, body)
+		if got := h.Get(signature.HeaderLogto); got != tt.logto {
+			t.Errorf("keys %q: %s = %q, want %q", tt.keys, signature.HeaderLogto, got, tt.logto)
+		}
+		if got := h.Get(signature.HeaderSignature); got != tt.signature {
+			t.Errorf("keys %q: %s = %q, want %q", tt.keys, signature.HeaderSignature, got, tt.signature)
+		}
+		if _, ok := h[http.CanonicalHeaderKey(signature.HeaderSignature)]; ok != (tt.signature != "") {
+			t.Errorf("keys %q: %s present = %v", tt.keys, signature.HeaderSignature, ok)
+		}
+		// The values share storage: adding to one header must not change another.
+		h.Add(signature.HeaderID, "extra")
+		h.Add(signature.HeaderLogto, "extra")
+		if got := h.Values(signature.HeaderTimestamp); len(got) != 1 || got[0] != "1700000000" {
+			t.Errorf("keys %q: %s = %q after adding to other headers", tt.keys, signature.HeaderTimestamp, got)
+		}
+		if got := h.Get(signature.HeaderSignature); got != tt.signature {
+			t.Errorf("keys %q: %s = %q after adding to other headers", tt.keys, signature.HeaderSignature, got)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -24,6 +25,51 @@ var jobSeeds = []string{
 	`{"v":1`,
 	``,
 	`{"v":1}{"v":2}`,
+	`{"v":01}`,
+	`{"v":-}`,
+	`{"v":-0,"attempt":-3}`,
+	`{"v":999999999999999999}`,
+	`{"v":9999999999999999999}`,
+	`{"v":99999999999999999999}`,
+	`{"queuedAt":1764590400000,"payload":{}}`,
+	`{"payload":{"a":[],"b":{},"c":[[]],"d":[{}],"e":-0.5e+3,"f":1E9,"g":true,"h":false,"i":null,"j":"\u00e9\n\"\\\/"}}`,
+	`{"payload":{"a":"ÿþ"}}`,
+	` {"payload" : { "a" : [ 1 , 2 ] , "b" : { } } } `,
+}
+
+// invalidPayloads are payloads whose brackets and quotes balance, so a scan
+// that only finds the object's end accepts them, but that are not JSON: a
+// decoder must reject every one as json.Unmarshal does.
+var invalidPayloads = []string{
+	`{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":1e}`, `{"a":-}`, `{"a":+1}`, `{"a":0x1}`,
+	`{"a":"\x"}`, `{"a":"\u12"}`, `{"a":"\u12g4"}`, "{\"a\":\"\t\"}", "{\"a\":\"\x00\"}",
+	`{"a":tru}`, `{"a":nul}`, `{"a":True}`, `{"a":undefined}`,
+	`{"a"}`, `{"a" 1}`, `{a:1}`, `{"a":1,}`, `{,"a":1}`, `{"a":1 "b":2}`, `{"a":[1,]}`, `{"a":[,1]}`, `{"a":[1 2]}`,
+	`{"a":[}`, `{"a":{]}`, `{"a":[1}]}`, `{1:2}`, `{"a":1}}`,
+}
+
+func TestDecodeJobRejectsInvalidPayloads(t *testing.T) {
+	for _, p := range invalidPayloads {
+		b := []byte(`{"v":1,"deliveryId":"d","eventId":"e","event":"User.Created","hookId":"h","payload":` + p + `}`)
+		if _, err := decodeStd(b); err == nil {
+			t.Fatalf("seed %s is valid JSON; fix the test", p)
+		}
+		if j, err := DecodeJob(b); err == nil {
+			t.Errorf("DecodeJob accepts the payload %s: %+v", p, j)
+		}
+	}
+}
+
+func TestDecodeJobDeepPayload(t *testing.T) {
+	for _, depth := range []int{maxDepth - 2, maxDepth, 20000} {
+		p := strings.Repeat(`{"a":[`, depth/2) + strings.Repeat(`]}`, depth/2)
+		b := []byte(`{"v":1,"payload":` + p + `}`)
+		got, gotErr := DecodeJob(b)
+		want, wantErr := decodeStd(b)
+		if (gotErr != nil) != (wantErr != nil) || gotErr == nil && !reflect.DeepEqual(got, want) {
+			t.Errorf("depth %d: DecodeJob error %v, json.Unmarshal error %v", depth, gotErr, wantErr)
+		}
+	}
 }
 
 func decodeStd(b []byte) (Job, error) {
