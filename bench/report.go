@@ -18,8 +18,8 @@ var remedies = map[string]string{
 		"validating pass, Sign keys one HMAC for both schemes, and Post uses one context and no clone (together ~47 µs " +
 		"before the POST, ratio 0.38-0.42 against 0.31-0.36 before, three interleaved runs). The receiver is not the limit: " +
 		"its goroutines sit idle ~85% of the run, though each request waits ~80 µs for a core behind the handler's. What is " +
-		"left: a goroutine per record in SQSHandler.Handle (a per-handler pool of kept workers cut the path to ~25-29 µs and " +
-		"gave 0.45-0.48 in a prototype), then the service's per-attempt logger, log entry and body copy (~8 µs). The target " +
+		"left after SQSHandler kept its record goroutines between batches (a pool whose grown stacks cut the path to ~25-29 µs, " +
+		"0.45-0.47): the service's per-attempt logger, log entry and body copy (~8 µs) and the HTTP client's own work. The target " +
 		"sits at the batch barrier's own ratio (0.73-0.92 here), so behind that barrier the handler can approach it but not " +
 		"pass it; beyond that the lever is overlapping batches (BATCH_CONCURRENCY, larger batches and a batching window). " +
 		"In Lambda the receiver is remote and its latency, not this CPU path, dominates each batch",

@@ -41,6 +41,7 @@ type SQSHandler struct {
 	floor       time.Duration
 	concurrency int
 	log         *slog.Logger
+	workers     *workerPool
 }
 
 // lane is one queue's means of settling its messages.
@@ -62,7 +63,8 @@ func NewSQSHandler(svc *Service, queue webhook.Retrier, concurrency int, log *sl
 		log = slog.New(slog.DiscardHandler)
 	}
 	rq, _ := queue.(Requeuer)
-	return &SQSHandler{svc: svc, main: lane{queue: queue, copies: rq}, floor: DefaultHandOffFloor, concurrency: concurrency, log: log}
+	return &SQSHandler{svc: svc, main: lane{queue: queue, copies: rq}, floor: DefaultHandOffFloor, concurrency: concurrency, log: log,
+		workers: newWorkerPool(concurrency)}
 }
 
 // WithSlowLane gives h a slow lane, the SQS queue named name: records from
@@ -118,7 +120,7 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 	for _, rec := range e.Records {
 		sem <- struct{}{}
 		wg.Add(1)
-		go func(rec events.SQSMessage) {
+		h.workers.run(func() {
 			defer func() { <-sem; wg.Done() }()
 			l, w, finish := h.slow, work, func(bool) {}
 			if watch == nil || !strings.HasSuffix(rec.EventSourceARN, ":"+h.slowName) {
@@ -134,7 +136,7 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 				failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 				mu.Unlock()
 			}
-		}(rec)
+		})
 	}
 	wg.Wait()
 	h.svc.flushLog(ctx, logs)
