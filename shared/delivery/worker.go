@@ -19,7 +19,9 @@ type Worker struct {
 	// still running after DefaultHandOffFloor lets go of its worker and runs on
 	// among at most as many slow ones: a receiver that hangs then holds no
 	// worker a quick hook could use (the in-process counterpart of the slow
-	// lane), and at most 2 x Concurrency attempts are ever in flight.
+	// lane), and at most 2 x Concurrency attempts are ever in flight. It also
+	// reads ahead: jobs received and waiting for a slot count in the same
+	// bound of 2 x Concurrency jobs in hand.
 	Concurrency int
 	// Wait is the long-poll duration of each receive (default 1 s).
 	Wait   time.Duration
@@ -52,27 +54,32 @@ func (w *Worker) Run(ctx context.Context) error {
 	// the receiver idle. settling bounds the jobs waiting so.
 	settling := make(chan struct{}, settleBacklog*conc)
 	slow := make(chan struct{}, conc)
+	// held bounds the jobs received and not yet attempted: up to conc of them
+	// wait for a slot, so the next attempts are in hand while a receive (a
+	// commit on the embedded queue) is on its way, instead of each freed slot
+	// waiting for a receive of its own.
+	held := make(chan struct{}, 2*conc)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
 		select {
-		case sem <- struct{}{}:
+		case held <- struct{}{}:
 		case <-ctx.Done():
 			return nil
 		}
 		free := 1
 	fill:
-		for free < conc {
+		for free < cap(held) {
 			select {
-			case sem <- struct{}{}:
+			case held <- struct{}{}:
 				free++
 			default:
 				break fill
 			}
 		}
-		msgs, err := w.Queue.Receive(ctx, free, wait)
+		msgs, err := w.Queue.Receive(ctx, min(free, conc), wait)
 		for range free - len(msgs) {
-			<-sem
+			<-held
 		}
 		// Messages received as ctx ended are delivered too: they are in flight.
 		if err != nil && len(msgs) == 0 {
@@ -87,10 +94,12 @@ func (w *Worker) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func(m webhook.Message) {
 				defer wg.Done()
+				sem <- struct{}{}
 				release := detach(sem, slow, DefaultHandOffFloor)
 				out := w.Service.Deliver(work, m)
 				settling <- struct{}{}
 				release()
+				<-held
 				w.settle(work, log, m, out)
 				<-settling
 			}(m)
