@@ -124,7 +124,7 @@ func TestWorkerBoundsTheJobsInHand(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // time for any receive beyond the bound
 	got := q.max()
 	stop()
-	go func() { <-done }() // the hanging attempts end at their 10 s timeout
+	go func() { _ = <-done }() // the hanging attempts end at their 10 s timeout
 	if got != 4 {
 		t.Errorf("the Worker held %d jobs at most with 2 slots and every receiver hanging; want 4", got)
 	}
