@@ -103,7 +103,7 @@ func TestWorkerBoundsTheJobsInHand(t *testing.T) {
 	var jobs []webhook.Job
 	for i := range 12 {
 		h := testHook
-		h.ID = fmt.Sprintf("h%d", i)
+		h.ID, h.TimeoutMs = fmt.Sprintf("h%d", i), 1000
 		hanging.delay[h.ID] = -1
 		hooks = append(hooks, h)
 		jobs = append(jobs, messageFor(h.ID, i).Job)
@@ -124,7 +124,9 @@ func TestWorkerBoundsTheJobsInHand(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // time for any receive beyond the bound
 	got := q.max()
 	stop()
-	go func() { _ = <-done }() // the hanging attempts end at their 10 s timeout
+	if err := <-done; err != nil { // once the hanging attempts time out
+		t.Error(err)
+	}
 	if got != 4 {
 		t.Errorf("the Worker held %d jobs at most with 2 slots and every receiver hanging; want 4", got)
 	}
