@@ -106,31 +106,27 @@ func (d *DB) receive(ctx context.Context, limit int) ([]webhook.Message, error) 
 	var msgs []webhook.Message
 	err := d.write(ctx, func(tx *sql.Tx) error {
 		msgs = msgs[:0]
-		for len(msgs) < limit {
-			m, err := d.queue.ReceiveTx(ctx, tx)
-			if err != nil || m == nil {
-				return err
-			}
-			received, err := d.received(ctx, tx, queueName, m.ID)
+		taken, err := d.take(ctx, tx, limit)
+		if err != nil {
+			return err
+		}
+		for _, m := range taken {
+			j, err := webhook.DecodeJob(m.body)
 			if err != nil {
-				return fmt.Errorf("read receive count: %w", err)
-			}
-			j, err := webhook.DecodeJob(m.Body)
-			if err != nil {
-				if err := d.moveDead(ctx, tx, m.ID, m.Body); err != nil {
+				if err := d.moveDead(ctx, tx, m.id, m.body); err != nil {
 					return err
 				}
 				continue
 			}
-			attempt := j.Attempt + received
+			attempt := j.Attempt + m.received
 			j.Attempt = attempt - 1
 			if attempt > d.maxAttempts {
-				if err := d.moveDeadJob(ctx, tx, m.ID, j); err != nil {
+				if err := d.moveDeadJob(ctx, tx, m.id, j); err != nil {
 					return err
 				}
 				continue
 			}
-			msgs = append(msgs, webhook.Message{Job: j, Receipt: receipt(m.ID, received), Attempt: attempt})
+			msgs = append(msgs, webhook.Message{Job: j, Receipt: receipt(m.id, m.received), Attempt: attempt})
 		}
 		return nil
 	})
@@ -138,6 +134,55 @@ func (d *DB) receive(ctx context.Context, limit int) ([]webhook.Message, error) 
 		return nil, fmt.Errorf("receive jobs: %w", err)
 	}
 	return msgs, nil
+}
+
+// taken is one message take received.
+type taken struct {
+	id       goqite.ID
+	body     []byte
+	received int
+}
+
+// takeSQL is goqite's ReceiveTx for SQLite, limit messages at a time and
+// returning the receive count, which goqite keeps but does not return: the
+// same table, columns, order and time format (goqite's rfc3339Milli). One
+// prepared statement per receive, where goqite's took a statement parsed
+// anew per message plus a lookup of its count; receives run on the single
+// writer (commit.go), which was the dev pipeline's bottleneck.
+const takeSQL = `update goqite
+	set timeout = ?, received = received + 1
+	where id in (
+		select id from goqite
+		where queue = ? and ? >= timeout
+		order by priority desc, created
+		limit ?
+	)
+	returning id, body, received`
+
+// rfc3339Milli is goqite's time format in its timeout and created columns.
+const rfc3339Milli = "2006-01-02T15:04:05.000Z07:00"
+
+// take hides up to limit visible messages of the queue for the visibility
+// timeout, counting a receive for each, and returns them.
+func (d *DB) take(ctx context.Context, tx *sql.Tx, limit int) ([]taken, error) {
+	now := time.Now().UTC()
+	rows, err := d.query(ctx, tx, takeSQL, now.Add(d.visibility).Format(rfc3339Milli), queueName, now.Format(rfc3339Milli), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []taken
+	for rows.Next() {
+		var m taken
+		if err := rows.Scan(&m.id, &m.body, &m.received); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
 }
 
 // received reads a message's receive count, which goqite keeps in its table
