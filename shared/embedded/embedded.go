@@ -79,7 +79,8 @@ type DB struct {
 	now         func() time.Time
 
 	// queue and dead are goqite's queues on the same table; every call goes
-	// through their *Tx methods, inside the committer's transactions.
+	// through their *Tx methods, inside the committer's transactions, except
+	// receives: take runs their receive SQL a batch at a time (queue.go).
 	queue, dead *goqite.Queue
 
 	// c is the single writer (commit.go): goroutines queue their writes for

@@ -7,8 +7,8 @@ import (
 )
 
 // Prepared statements. Parsing SQL costs the pure-Go SQLite more than running a
-// small insert does, so our own statements on the hot path (the receive count
-// read beside goqite's receives and settles, the delivery log) are prepared
+// small insert does, so our own statements on the hot path (the batch receive,
+// the receive count read on retries, the delivery log) are prepared
 // once per DB and reused on each of the pool's connections; database/sql
 // re-prepares a statement on a connection that has not seen it. goqite's own
 // statements are not: its *Tx methods pass SQL text to the transaction, which
