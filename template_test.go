@@ -674,6 +674,7 @@ func TestTemplateAlarms(t *testing.T) {
 	}{
 		{"DeadLetterAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", getAtt("DeliveryDLQ", "QueueName")},
 		{"QueueAgeAlarm", "AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", getAtt("DeliveryQueue", "QueueName")},
+		{"SlowQueueAgeAlarm", "AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", getAtt("DeliverySlowQueue", "QueueName")},
 		{"IngestErrorsAlarm", "AWS/Lambda", "Errors", "FunctionName", ref("IngestFunction")},
 		{"DeliveryErrorsAlarm", "AWS/Lambda", "Errors", "FunctionName", ref("DeliveryFunction")},
 		{"Ingest5xxAlarm", "AWS/ApiGateway", "5xx", "ApiId", ref("IngestApi")},
@@ -695,8 +696,10 @@ func TestTemplateAlarms(t *testing.T) {
 			}
 		})
 	}
-	if got := c.resource(t, "QueueAgeAlarm", "AWS::CloudWatch::Alarm")["Threshold"]; !same(got, ref("QueueAgeAlarmSeconds")) {
-		t.Errorf("QueueAgeAlarm Threshold = %v, want Ref QueueAgeAlarmSeconds", got)
+	for _, name := range []string{"QueueAgeAlarm", "SlowQueueAgeAlarm"} {
+		if got := c.resource(t, name, "AWS::CloudWatch::Alarm")["Threshold"]; !same(got, ref("QueueAgeAlarmSeconds")) {
+			t.Errorf("%s Threshold = %v, want Ref QueueAgeAlarmSeconds", name, got)
+		}
 	}
 	resources, _ := get(c, "Resources").(map[string]any)
 	for name, r := range resources {
