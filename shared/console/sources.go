@@ -26,7 +26,7 @@ type sourceView struct {
 
 func (c *Console) sourceView(r *http.Request, src webhook.Source) sourceView {
 	v := sourceView{ID: src.ID, Name: src.Name, Enabled: src.Enabled, HasSigningKey: src.SigningKey != "",
-		CreatedAt: src.CreatedAt, UpdatedAt: src.UpdatedAt, RelayPath: "/logto/" + src.ID}
+		CreatedAt: src.CreatedAt, UpdatedAt: src.UpdatedAt, RelayPath: src.RelayPath()}
 	if len(src.VerifyKeys(c.cfg.Now())) > 1 {
 		v.PreviousKeyUntil = src.PreviousKeyExpiresAt
 	}

@@ -11,8 +11,9 @@ import (
 )
 
 // RelayPathPrefix is the path of the relay endpoint without the source id:
-// POST /logto/{sourceId}.
-const RelayPathPrefix = "/logto/"
+// POST /logto/{sourceId} (webhook.RelayPathPrefix, which the management API
+// and the console show).
+const RelayPathPrefix = webhook.RelayPathPrefix
 
 // RelayHandler serves POST /logto/{sourceId} for the dev server and tests.
 // The Lambda serves the same route from HandleLambda, with the same statuses

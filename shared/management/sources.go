@@ -29,7 +29,7 @@ type SourceJSON struct {
 // grace is not shown, as the relay no longer accepts it.
 func SourceToJSON(src webhook.Source, now time.Time) SourceJSON {
 	v := SourceJSON{ID: src.ID, Name: src.Name, Enabled: src.Enabled, HasSigningKey: src.SigningKey != "",
-		RelayPath: "/logto/" + src.ID, CreatedAt: src.CreatedAt, UpdatedAt: src.UpdatedAt}
+		RelayPath: src.RelayPath(), CreatedAt: src.CreatedAt, UpdatedAt: src.UpdatedAt}
 	if src.PreviousSigningKey != "" && src.PreviousKeyExpiresAt > now.UnixMilli() {
 		at := src.PreviousKeyExpiresAt
 		v.PreviousKeyExpiresAt = &at

@@ -6,6 +6,14 @@ import (
 	"unicode/utf8"
 )
 
+// RelayPathPrefix is the relay endpoint's path without the source id: each
+// source is served at RelayPathPrefix + its id, on the dev server, the ingest
+// API and in what the management API and the console show.
+const RelayPathPrefix = "/logto/"
+
+// RelayPath is where the relay serves s.
+func (s Source) RelayPath() string { return RelayPathPrefix + s.ID }
+
 // Source is a Logto tenant that sends its own webhooks to the relay endpoint
 // POST /logto/{id} (docs/logto-relay.md): the relay accepts a body only if it
 // carries Logto's logto-signature-sha-256 made with the source's key, and fans
