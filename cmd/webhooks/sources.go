@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/logto-webhooks/webhooks/shared/awsconfig"
 	"github.com/logto-webhooks/webhooks/shared/backend"
-	"github.com/logto-webhooks/webhooks/shared/backend/stack"
 	"github.com/logto-webhooks/webhooks/shared/devserver"
-	"github.com/logto-webhooks/webhooks/shared/embedded"
 	"github.com/logto-webhooks/webhooks/shared/management"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -22,7 +20,8 @@ import (
 // sourcesEnv is what every sources subcommand shares: where sources live and
 // the base URL Logto reaches the relay at.
 type sourcesEnv struct {
-	db, stack, table, baseURL string
+	backendFlags
+	baseURL string
 }
 
 func newSourcesCmd() *cobra.Command {
@@ -38,8 +37,8 @@ in the local database of webhooks dev (--db) or in a deployed stack (--stack NAM
 	}
 	fs := cmd.PersistentFlags()
 	fs.StringVar(&env.db, "db", devserver.DefaultDBPath, "the local SQLite file (the one webhooks dev uses)")
-	fs.StringVar(&env.stack, "stack", "", "use the sources table of this CloudFormation stack (reads its outputs)")
-	fs.StringVar(&env.table, "sources-table", "", "AWS: the sources DynamoDB table (overrides the stack's)")
+	fs.StringVar(&env.aws.Stack, "stack", "", "use the sources table of this CloudFormation stack (reads its outputs)")
+	fs.StringVar(&env.aws.SourcesTable, "sources-table", "", "AWS: the sources DynamoDB table (overrides the stack's)")
 	fs.StringVar(&env.baseURL, "url", "", "the base URL Logto reaches the relay at (default: http://"+devserver.DefaultAddr+
 		" locally, the stack's RelayUrl with --stack)")
 	cmd.AddCommand(newSourcesCreateCmd(env), newSourcesListCmd(env), newSourcesGetCmd(env), newSourcesUpdateCmd(env),
@@ -51,46 +50,17 @@ in the local database of webhooks dev (--db) or in a deployed stack (--stack NAM
 // backend factory's: the local file, or the stack's or named sources table),
 // the base of relay URLs and a closer.
 func (e *sourcesEnv) open(cmd *cobra.Command) (*management.Service, string, func(), error) {
-	svc := func(s webhook.SourceStore) *management.Service {
-		return management.NewService(management.Config{Hooks: noHooks{}, Sources: s, Now: cliNow})
-	}
-	if e.stack == "" && e.table == "" {
-		b, err := embedded.OpenBackend(e.db, embedded.Options{Now: cliNow})
-		if err != nil {
-			return nil, "", nil, err
-		}
-		return svc(b.Sources), strings.TrimSuffix(cmpOr(e.baseURL, "http://"+devserver.DefaultAddr), "/") + "/logto",
-			func() { _ = b.Close() }, nil
-	}
-	if cmd.Flags().Changed("db") {
-		return nil, "", nil, errors.New("--db selects the local backend; drop it when using --stack or --sources-table")
-	}
-	cfg, err := awsconfig.Load(cmd.Context())
-	if err != nil {
-		return nil, "", nil, err
-	}
-	a := backend.AWS{Stack: e.stack, SourcesTable: e.table}
-	if e.stack != "" {
-		if a.Outputs, err = stack.Outputs(cmd.Context(), cfg, e.stack); err != nil {
-			return nil, "", nil, err
-		}
-	}
-	b, err := backend.OpenAWS(cfg, a, backend.NeedSources)
+	b, err := e.backendFlags.open(cmd, backend.NeedSources)
 	if err != nil {
 		return nil, "", nil, err
 	}
 	base := b.RelayURL
-	if e.baseURL != "" {
-		base = strings.TrimSuffix(e.baseURL, "/") + "/logto"
+	if u := e.baseURL; u != "" || !e.onAWS() {
+		// Locally the relay is where webhooks dev serves it unless --url says.
+		base = strings.TrimSuffix(cmp.Or(u, "http://"+devserver.DefaultAddr), "/") + strings.TrimSuffix(webhook.RelayPathPrefix, "/")
 	}
-	return svc(b.Sources), base, func() { _ = b.Close() }, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	svc := management.NewService(management.Config{Hooks: noHooks{}, Sources: b.Sources, Now: cliNow})
+	return svc, base, func() { _ = b.Close() }, nil
 }
 
 // with runs fn on an open Service and explains its errors.
