@@ -151,10 +151,10 @@ func TestHookStore(t *testing.T, newStore func(t *testing.T) webhook.HookStore) 
 		orig := fullHook("h1") // already failing since 1767225600500
 		mustPut(t, s, orig)
 		steps := []struct {
-			name    string
-			since   int64
-			want    int64
-			bumps   bool // a write that changes nothing bumps no version
+			name  string
+			since int64
+			want  int64
+			bumps bool // a write that changes nothing bumps no version
 		}{
 			{"set while failing keeps the first value", 1767225601000, orig.FailingSince, false},
 			{"clear", 0, 0, true},
