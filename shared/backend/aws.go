@@ -115,11 +115,12 @@ func OpenAWS(cfg aws.Config, a AWS, n Need) (*Backend, error) {
 		} else {
 			dlq = a.DLQURL
 		}
-		q := sqsqueue.New(sqs.NewFromConfig(cfg), queue, dlq, a.QueueOptions...)
+		client := sqs.NewFromConfig(cfg)
+		q := sqsqueue.New(client, queue, dlq, a.QueueOptions...)
 		if n&NeedQueue != 0 {
 			b.Queue = q
 			if a.SlowQueueURL != "" {
-				b.SlowQueue = sqsqueue.New(sqs.NewFromConfig(cfg), a.SlowQueueURL, dlq, a.QueueOptions...)
+				b.SlowQueue = sqsqueue.New(client, a.SlowQueueURL, dlq, a.QueueOptions...)
 			}
 		}
 		if n&NeedDead != 0 {

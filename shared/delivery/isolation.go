@@ -347,11 +347,7 @@ type attemptResult struct {
 func (g *gate) done(h *webhook.Hook, a admission, o attemptResult, now time.Time) transition {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	st := g.state(h.ID, now)
-	st.inFlight = max(st.inFlight-1, 0)
-	if a.probe {
-		st.probing = false
-	}
+	st := g.release(h, a, now)
 	defer st.wake()
 	if st.latency == 0 {
 		st.latency = o.latency
@@ -413,6 +409,17 @@ func (g *gate) done(h *webhook.Hook, a admission, o attemptResult, now time.Time
 	return tr
 }
 
+// release gives back an admitted attempt's slot (and its probe) and returns
+// the hook's state; the caller holds g.mu and wakes the state's waiters.
+func (g *gate) release(h *webhook.Hook, a admission, now time.Time) *hookState {
+	st := g.state(h.ID, now)
+	st.inFlight = max(st.inFlight-1, 0)
+	if a.probe {
+		st.probing = false
+	}
+	return st
+}
+
 // cut records an admitted attempt that SQSHandler cut after latency to hand
 // its job to the slow lane. Its result is unknown, so the circuit learns
 // nothing; the attempt was slow, so the limit halves, and the hook's main-lane
@@ -420,11 +427,7 @@ func (g *gate) done(h *webhook.Hook, a admission, o attemptResult, now time.Time
 func (g *gate) cut(h *webhook.Hook, a admission, latency time.Duration, now time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	st := g.state(h.ID, now)
-	st.inFlight = max(st.inFlight-1, 0)
-	if a.probe {
-		st.probing = false
-	}
+	st := g.release(h, a, now)
 	defer st.wake()
 	st.latency = max(st.latency, latency)
 	st.limit = max(st.limit/2, 1)

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -104,7 +105,7 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 		work = withLogBatch(work, logs)
 	}
 	var watch *stopwatch
-	if h.slow.queue != nil {
+	if h.slow.queue != nil && slices.ContainsFunc(e.Records, h.mainLane) {
 		// Main-lane stragglers are cut (lane.go); a slow-lane batch has none.
 		watch = newStopwatch(h.floor, h.svc.gate.cfg.SlowAfter)
 		defer watch.close()
@@ -123,7 +124,7 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 		h.workers.run(func() {
 			defer func() { <-sem; wg.Done() }()
 			l, w, finish := h.slow, work, func(bool) {}
-			if watch == nil || !strings.HasSuffix(rec.EventSourceARN, ":"+h.slowName) {
+			if h.mainLane(rec) {
 				l = h.main
 				if watch != nil {
 					w, finish = watch.start(withMainLane(work))
@@ -143,6 +144,12 @@ func (h *SQSHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSE
 	batch.Flush()
 	h.log.InfoContext(ctx, "delivery: batch done", "records", len(e.Records), "failed", len(failures))
 	return events.SQSEventResponse{BatchItemFailures: failures}, nil
+}
+
+// mainLane reports whether rec came from the delivery queue rather than the
+// slow lane's (every record does when h has no slow lane).
+func (h *SQSHandler) mainLane(rec events.SQSMessage) bool {
+	return h.slow.queue == nil || !strings.HasSuffix(rec.EventSourceARN, ":"+h.slowName)
 }
 
 // DeadlineReserve is the time SQSHandler keeps for settling the batch.
