@@ -1,8 +1,6 @@
 package ingest
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -25,24 +23,12 @@ func (s *Service) RelayHandler() http.Handler {
 			writeError(w, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "POST /logto/{sourceId} is the relay route"})
 			return
 		}
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			writeError(w, &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "use POST"})
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhook.MaxRequestBytes))
-		if err != nil {
-			if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-				writeError(w, tooLarge())
-				return
-			}
-			writeError(w, &Error{Status: http.StatusBadRequest, Code: "invalid_request", Message: "could not read the request body"})
+		body, ok := readPost(w, r)
+		if !ok {
 			return
 		}
 		status, out := s.respondRelay(r.Context(), RelayRequest{SourceID: id, Signature: r.Header.Get(signature.HeaderLogto), Body: body})
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(out)
+		writeJSON(w, status, out)
 	})
 }
 
