@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/logto-webhooks/webhooks/shared/internal/jsonobject"
 	"github.com/logto-webhooks/webhooks/shared/mapping"
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -75,7 +76,7 @@ func validateInteraction(r *webhook.Record) error {
 			return fieldError(f.name, "must be a JSON object")
 		}
 	}
-	userID := objectString(r.User, "id")
+	userID := jsonobject.String(r.User, "id")
 	if r.UserID != "" && userID != "" && userID != r.UserID {
 		return fieldError("userId", fmt.Sprintf("is %q but user.id is %q", r.UserID, userID))
 	}
@@ -93,7 +94,7 @@ func validateApplicationID(r *webhook.Record) error {
 	if r.CIMDClientID != "" && (r.ApplicationID != "" || r.Application != nil) {
 		return fieldError("cimdClientId", "excludes applicationId and application: a client is either a CIMD client or an application")
 	}
-	if appID := objectString(r.Application, "id"); r.ApplicationID != "" && appID != "" && appID != r.ApplicationID {
+	if appID := jsonobject.String(r.Application, "id"); r.ApplicationID != "" && appID != "" && appID != r.ApplicationID {
 		return fieldError("applicationId", fmt.Sprintf("is %q but application.id is %q", r.ApplicationID, appID))
 	}
 	if r.Application != nil && !bytes.HasPrefix(bytes.TrimSpace(r.Application), []byte("{")) {
@@ -131,20 +132,4 @@ func validateEvent(r *webhook.Record) error {
 		return err
 	}
 	return mapping.CheckFields(r)
-}
-
-// objectString returns obj[key] when obj is an object and that member a string.
-func objectString(obj json.RawMessage, key string) string {
-	if obj == nil {
-		return ""
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(obj, &m) != nil {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(m[key], &s) != nil {
-		return ""
-	}
-	return s
 }

@@ -3,6 +3,8 @@ package webhook
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/logto-webhooks/webhooks/shared/internal/jsonobject"
 )
 
 // Limits of one ingest request (docs/architecture.md §3). They keep a request within one Lambda
@@ -97,22 +99,7 @@ func FormatTime(t time.Time) string {
 }
 
 // userObjectID returns user.id when user is an object with a string id.
-func userObjectID(user json.RawMessage) string { return objectString(user, "id") }
-
-func objectString(obj json.RawMessage, key string) string {
-	if obj == nil {
-		return ""
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(obj, &m) != nil {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(m[key], &s) != nil {
-		return ""
-	}
-	return s
-}
+func userObjectID(user json.RawMessage) string { return jsonobject.String(user, "id") }
 
 // EffectiveUserID returns the interaction record's userId, or user.id when the
 // producer gave only the user object.
@@ -128,5 +115,5 @@ func (r *Record) EffectiveApplicationID() string {
 	if r.ApplicationID != "" {
 		return r.ApplicationID
 	}
-	return objectString(r.Application, "id")
+	return jsonobject.String(r.Application, "id")
 }

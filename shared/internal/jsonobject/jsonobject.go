@@ -93,3 +93,21 @@ func IsObject(raw []byte) bool {
 	raw = bytes.TrimSpace(raw)
 	return len(raw) > 0 && raw[0] == '{'
 }
+
+// String returns obj[key] when obj is a JSON object and that member a string,
+// else "": for optional ids inside producer-supplied objects (user.id,
+// application.id), where anything else simply means "not given".
+func String(obj []byte, key string) string {
+	if obj == nil {
+		return ""
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(obj, &m) != nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(m[key], &s) != nil {
+		return ""
+	}
+	return s
+}

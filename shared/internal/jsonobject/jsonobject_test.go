@@ -34,3 +34,25 @@ func TestMembersErrors(t *testing.T) {
 		t.Errorf("an array: error %v, want ErrNotObject", err)
 	}
 }
+
+func TestString(t *testing.T) {
+	for _, tt := range []struct {
+		obj  string
+		want string
+	}{
+		{`{"id":"u1","name":"x"}`, "u1"},
+		{`{"id":1}`, ""},
+		{`{"name":"x"}`, ""},
+		{`["id"]`, ""},
+		{``, ""},
+		{`{"id":"a\u0062"}`, "ab"},
+	} {
+		var obj []byte
+		if tt.obj != "" {
+			obj = []byte(tt.obj)
+		}
+		if got := String(obj, "id"); got != tt.want {
+			t.Errorf("String(%s, id) = %q, want %q", tt.obj, got, tt.want)
+		}
+	}
+}
