@@ -270,6 +270,18 @@ func readHookInput(w http.ResponseWriter, r *http.Request) (HookInput, error) {
 	return parseHookInput(body)
 }
 
+// parseName checks a name field: a string of 1 to max characters.
+func parseName(raw json.RawMessage, max int) (*string, error) {
+	name, err := parseString(raw, "name")
+	if err != nil {
+		return nil, err
+	}
+	if n := utf8.RuneCountInString(name); n < 1 || n > max {
+		return nil, invalid("name", fmt.Sprintf("must be 1 to %d characters", max))
+	}
+	return &name, nil
+}
+
 // parseHookInput checks a POST or PATCH /hooks body field by field. It checks
 // shapes and event names; the Service checks the merged hook.
 func parseHookInput(body []byte) (HookInput, error) {
@@ -279,14 +291,9 @@ func parseHookInput(body []byte) (HookInput, error) {
 		return in, err
 	}
 	if raw, ok := m["name"]; ok {
-		name, err := parseString(raw, "name")
-		if err != nil {
+		if in.Name, err = parseName(raw, webhook.MaxHookNameLen); err != nil {
 			return in, err
 		}
-		if n := utf8.RuneCountInString(name); n < 1 || n > webhook.MaxHookNameLen {
-			return in, invalid("name", fmt.Sprintf("must be 1 to %d characters", webhook.MaxHookNameLen))
-		}
-		in.Name = &name
 	}
 	if raw, ok := m["events"]; ok {
 		if in.Events, err = parseEvents(raw, "events"); err != nil {

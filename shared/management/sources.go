@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/logto-webhooks/webhooks/shared/webhook"
 )
@@ -179,14 +178,9 @@ func (h *handler) readSourceInput(w http.ResponseWriter, r *http.Request) (Sourc
 		return in, err
 	}
 	if raw, ok := m["name"]; ok {
-		name, err := parseString(raw, "name")
-		if err != nil {
+		if in.Name, err = parseName(raw, webhook.MaxSourceNameLen); err != nil {
 			return in, err
 		}
-		if n := utf8.RuneCountInString(name); n < 1 || n > webhook.MaxSourceNameLen {
-			return in, invalid("name", fmt.Sprintf("must be 1 to %d characters", webhook.MaxSourceNameLen))
-		}
-		in.Name = &name
 	}
 	if raw, ok := m["signingKey"]; ok {
 		key, err := parseString(raw, "signingKey")
