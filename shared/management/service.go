@@ -93,35 +93,54 @@ const maxWriteAttempts = 6
 // gives up with conflict(id) and nothing written. It returns the hook as
 // stored. A hook missing, or deleted meanwhile, is notFound.
 func (s *Service) modify(ctx context.Context, id string, notFound *Error, change func(h *webhook.Hook) error) (webhook.Hook, error) {
+	return readModifyWrite(ctx, s, item[webhook.Hook]{
+		kind: "hook", get: s.cfg.Hooks.GetHook, put: s.cfg.Hooks.PutHook,
+		bump: func(h *webhook.Hook) { h.Version++ }, notFound: notFound, conflict: conflict(id),
+	}, id, change)
+}
+
+// item is what readModifyWrite needs of one kind of stored item.
+type item[T any] struct {
+	kind               string // "hook" or "source", for errors and the log
+	get                func(context.Context, string) (T, error)
+	put                func(context.Context, T) error
+	bump               func(*T) // the version increment the store made
+	notFound, conflict *Error
+}
+
+// readModifyWrite is modify for any item kind whose store writes at the
+// version read (ErrConflict otherwise); see modify.
+func readModifyWrite[T any](ctx context.Context, s *Service, it item[T], id string, change func(*T) error) (T, error) {
+	var zero T
 	for attempt := 1; ; attempt++ {
-		h, err := s.cfg.Hooks.GetHook(ctx, id)
+		v, err := it.get(ctx, id)
 		if errors.Is(err, webhook.ErrNotFound) {
-			return webhook.Hook{}, notFound
+			return zero, it.notFound
 		}
 		if err != nil {
-			return webhook.Hook{}, fmt.Errorf("get hook %s: %w", id, err)
+			return zero, fmt.Errorf("get %s %s: %w", it.kind, id, err)
 		}
-		if err := change(&h); err != nil {
-			return webhook.Hook{}, err
+		if err := change(&v); err != nil {
+			return zero, err
 		}
-		err = s.cfg.Hooks.PutHook(ctx, h)
+		err = it.put(ctx, v)
 		switch {
 		case err == nil:
-			h.Version++
-			return h, nil
+			it.bump(&v)
+			return v, nil
 		case errors.Is(err, webhook.ErrNotFound):
-			return webhook.Hook{}, notFound
+			return zero, it.notFound
 		case !errors.Is(err, webhook.ErrConflict):
-			return webhook.Hook{}, fmt.Errorf("write hook %s: %w", id, err)
+			return zero, fmt.Errorf("write %s %s: %w", it.kind, id, err)
 		case attempt == maxWriteAttempts:
-			s.log.WarnContext(ctx, "management: hook kept changing, giving up", "hook", id, "attempts", attempt)
-			return webhook.Hook{}, conflict(id)
+			s.log.WarnContext(ctx, "management: "+it.kind+" kept changing, giving up", it.kind, id, "attempts", attempt)
+			return zero, it.conflict
 		}
 		// Writers that collided would collide again in lockstep; a short
 		// random pause spreads them out.
 		select {
 		case <-ctx.Done():
-			return webhook.Hook{}, ctx.Err()
+			return zero, ctx.Err()
 		case <-time.After(time.Duration(rand.Int64N(int64(attempt) * int64(5*time.Millisecond)))):
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -156,36 +155,12 @@ func (s *Service) modifySource(ctx context.Context, id string, change func(src *
 	if err != nil {
 		return webhook.Source{}, err
 	}
-	for attempt := 1; ; attempt++ {
-		src, err := store.GetSource(ctx, id)
-		if errors.Is(err, webhook.ErrNotFound) {
-			return webhook.Source{}, sourceNotFound(id)
-		}
-		if err != nil {
-			return webhook.Source{}, fmt.Errorf("get source %s: %w", id, err)
-		}
-		if err := change(&src); err != nil {
-			return webhook.Source{}, err
-		}
-		err = store.PutSource(ctx, src)
-		switch {
-		case err == nil:
-			src.Version++
-			return src, nil
-		case errors.Is(err, webhook.ErrNotFound):
-			return webhook.Source{}, sourceNotFound(id)
-		case !errors.Is(err, webhook.ErrConflict):
-			return webhook.Source{}, fmt.Errorf("write source %s: %w", id, err)
-		case attempt == maxWriteAttempts:
-			return webhook.Source{}, &Error{Kind: ErrConflict, Code: "source.conflict",
-				Message: "The source with ID " + strconv.Quote(id) + " changed while this change was applied; nothing was changed. Read it again and retry."}
-		}
-		select {
-		case <-ctx.Done():
-			return webhook.Source{}, ctx.Err()
-		case <-time.After(time.Duration(rand.Int64N(int64(attempt) * int64(5*time.Millisecond)))):
-		}
-	}
+	return readModifyWrite(ctx, s, item[webhook.Source]{
+		kind: "source", get: store.GetSource, put: store.PutSource,
+		bump: func(src *webhook.Source) { src.Version++ }, notFound: sourceNotFound(id),
+		conflict: &Error{Kind: ErrConflict, Code: "source.conflict",
+			Message: "The source with ID " + strconv.Quote(id) + " changed while this change was applied; nothing was changed. Read it again and retry."},
+	}, id, change)
 }
 
 func (s *Service) sourceStore() (webhook.SourceStore, error) {
