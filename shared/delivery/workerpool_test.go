@@ -18,7 +18,13 @@ func TestWorkerPoolNeverQueues(t *testing.T) {
 	for range 5 {
 		p.run(func() { started.Done(); <-release })
 	}
-	started.Wait() // all five run at once although the pool keeps two
+	all := make(chan struct{})
+	go func() { started.Wait(); close(all) }()
+	select {
+	case <-all: // all five run at once although the pool keeps two
+	case <-time.After(5 * time.Second):
+		t.Fatal("run queued a function behind the busy workers")
+	}
 	close(release)
 	deadline := time.Now().Add(5 * time.Second)
 	for p.n.Load() != 2 {
